@@ -1,0 +1,1 @@
+"""Import feature modules that add commands to ``contest_cli``. One line per feature."""

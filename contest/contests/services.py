@@ -1,0 +1,186 @@
+"""Contest services: creating contests, the schedule, phase checks and quota progress."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+
+from contest.accounts.models import Unit, UnitKind, User
+from contest.contests import phases
+from contest.contests.models import Contest, Override, Phase, PhaseWindow, Quota
+from contest.core import audit
+from contest.core.timeutil import beijing, format_beijing, format_deadline
+from contest.extensions import db
+
+NOTICE_2024_TITLE = "2024年度西安市社会信用体系建设典型案例及优秀短视频征集活动"
+NOTICE_2024_DOC = "市信用办发〔2024〕3号"
+NOTICE_2024_TEXT = (
+    "为贯彻落实党中央、国务院关于加强社会信用体系建设的决策部署和相关文件要求，扎实推进信用理念、"
+    "信用制度、信用手段与经济社会发展深度融合，发挥典型案例的示范引领作用，现组织开展2024年度西安市"
+    "社会信用体系建设典型案例及优秀短视频征集活动。\n"
+    "信用典型案例和短视频紧紧围绕探索运用信用理念和方式解决制约经济社会运行的难点、堵点、痛点问题，"
+    "在健全信用机制、打造良好信用环境、信用促进金融服务实体经济、信用监管和信用服务、重点行业从业人员"
+    "个人信用体系、诚信文化建设等领域探索实践中，改革创新力度大、效果好、影响广，具有可推广性可复制性，"
+    "已经显现实践效果的典型案例做法。\n"
+    "案例申报字数不超过2000字。市级各部门报送典型案例不少于1个，各区县、西咸新区、各开发区报送典型案例不少于3个。\n"
+    "短视频作品主要分为剧情类、纪实类、动画类三大类别，时长2-5分钟，拍摄格式为9:16，分辨率1080*1920，须为原创作品。\n"
+    "本次评选采取“专家评审+网络投票”的方式：案例初筛、网络投票（权重30%）、专家评审（权重70%）。"
+)
+
+# The 2024 notice's schedule in Beijing wall-clock time; ends are exclusive (24:00 = next day 00:00).
+NOTICE_2024_SCHEDULE = {
+    Phase.SUBMISSION: (beijing(2024, 2, 27), beijing(2024, 4, 23, 24)),
+    Phase.SCREENING: (beijing(2024, 4, 24), beijing(2024, 4, 29, 24)),
+    Phase.VOTING: (beijing(2024, 4, 30), beijing(2024, 5, 31, 24)),
+    Phase.REVIEW: (beijing(2024, 4, 30), beijing(2024, 6, 30, 24)),
+    Phase.PUBLICATION: (beijing(2024, 7, 1), beijing(2024, 12, 31, 24)),
+}
+
+DEFAULT_QUOTAS = {
+    UnitKind.CITY_DEPT: 1,
+    UnitKind.DISTRICT: 3,
+    UnitKind.XIXIAN: 3,
+    UnitKind.DEV_ZONE: 3,
+}
+
+
+class ContestError(ValueError):
+    """A user-facing refusal with a Chinese message."""
+
+
+def create_contest(*, title: str, schedule: dict[Phase, tuple[datetime, datetime]], actor: Optional[User],
+                   now: datetime, quotas: Optional[dict[UnitKind, int]] = None, **settings) -> Contest:
+    """Create a contest with its five phase windows (naive UTC) and quotas. Audit-logged."""
+    contest = Contest(title=title, **settings)
+    for phase, (start, end) in schedule.items():
+        errors = phases.validate_window(start, end)
+        if errors:
+            raise ContestError(f"{phase.label}：{errors[0]}")
+        contest.windows.append(PhaseWindow(phase=phase, starts_at=start, ends_at=end))
+    for kind, minimum in (quotas or DEFAULT_QUOTAS).items():
+        contest.quotas.append(Quota(unit_kind=kind, min_cases=minimum))
+    db.session.add(contest)
+    db.session.flush()
+    audit.record("contest_created", actor=actor, contest_id=contest.id, target=contest, summary=title, now=now)
+    return contest
+
+
+def create_notice_2024_contest(*, actor: Optional[User], now: datetime) -> Contest:
+    """The default contest, seeded from notice 市信用办发〔2024〕3号 with its real dates."""
+    return create_contest(
+        title=NOTICE_2024_TITLE, schedule=NOTICE_2024_SCHEDULE, actor=actor, now=now,
+        doc_number=NOTICE_2024_DOC, notice_text=NOTICE_2024_TEXT,
+        organizer_name="西安市社会信用体系建设领导小组办公室",
+        contact_name="郭方泽", contact_phone="15619369561", contact_email="xiancredit@163.com",
+    )
+
+
+def _window_value(w: PhaseWindow) -> phases.Window:
+    return phases.Window(w.phase.value, w.starts_at, w.ends_at, w.override.value if w.override else None)
+
+
+def is_phase_open(contest: Contest, phase: Phase, now: datetime) -> bool:
+    """True when ``phase`` of ``contest`` accepts actions at ``now`` (naive UTC), overrides included."""
+    window = contest.window(phase)
+    return window is not None and phases.is_open(_window_value(window), now)
+
+
+def open_phases(contest: Contest, now: datetime) -> list[Phase]:
+    """The phases open at ``now`` in schedule order."""
+    return [Phase(p) for p in phases.current_phases([_window_value(w) for w in contest.windows], now)]
+
+
+def seconds_left(contest: Contest, phase: Phase, now: datetime) -> Optional[float]:
+    """Seconds until the phase closes by the clock, or None when it is not open or closes by hand only."""
+    window = contest.window(phase)
+    if window is None or not is_phase_open(contest, phase, now):
+        return None
+    if window.override == Override.OPEN and now >= window.ends_at:
+        return None
+    return (window.ends_at - now).total_seconds()
+
+
+def require_phase_open(contest: Contest, phase: Phase, now: datetime) -> None:
+    """Raise ContestError with a Chinese message stating the window when ``phase`` is closed."""
+    if is_phase_open(contest, phase, now):
+        return
+    window = contest.window(phase)
+    if window is None:
+        raise ContestError(f"本活动未设置“{phase.label}”阶段。")
+    span = f"{format_beijing(window.starts_at)} 至 {format_deadline(window.ends_at)}（北京时间）"
+    if window.override == Override.CLOSED:
+        raise ContestError(f"“{phase.label}”阶段已由市信用办关闭。规定时间：{span}。")
+    if now < window.starts_at:
+        raise ContestError(f"“{phase.label}”阶段尚未开始，时间为 {span}。")
+    raise ContestError(f"“{phase.label}”阶段已于 {format_deadline(window.ends_at)}（北京时间）截止。")
+
+
+def update_window(contest: Contest, phase: Phase, starts_at: datetime, ends_at: datetime, *,
+                  actor: User, now: datetime, ip: str = "") -> PhaseWindow:
+    """Change a phase's window; raises ContestError (nothing changes) when end ≤ start."""
+    errors = phases.validate_window(starts_at, ends_at)
+    if errors:
+        raise ContestError(f"{phase.label}：{errors[0]}")
+    window = contest.window(phase)
+    old = None
+    if window is None:
+        window = PhaseWindow(phase=phase, starts_at=starts_at, ends_at=ends_at)
+        contest.windows.append(window)
+    else:
+        old = [format_beijing(window.starts_at), format_deadline(window.ends_at)]
+        window.starts_at, window.ends_at = starts_at, ends_at
+    db.session.flush()
+    audit.record("phase_changed", actor=actor, contest_id=contest.id, target=window, ip=ip, now=now,
+                 summary=f"{phase.label}：{format_beijing(starts_at)} 至 {format_deadline(ends_at)}",
+                 detail={"phase": phase.value, "old": old,
+                         "new": [format_beijing(starts_at), format_deadline(ends_at)]})
+    return window
+
+
+def set_override(contest: Contest, phase: Phase, override: Optional[Override], *, actor: User,
+                 now: datetime, reason: str = "", ip: str = "") -> PhaseWindow:
+    """Open or close a phase by hand (None returns it to the clock). Audit-logged with the reason."""
+    window = contest.window(phase)
+    if window is None:
+        raise ContestError(f"本活动未设置“{phase.label}”阶段。")
+    window.override = override
+    db.session.flush()
+    label = {None: "恢复按时间自动开关", Override.OPEN: "手动开启", Override.CLOSED: "手动关闭"}[override]
+    audit.record("phase_override", actor=actor, contest_id=contest.id, target=window, ip=ip, now=now,
+                 summary=f"{phase.label}：{label}" + (f"（{reason}）" if reason else ""),
+                 detail={"phase": phase.value, "override": override.value if override else None,
+                         "reason": reason})
+    return window
+
+
+@dataclass
+class QuotaRow:
+    unit: Unit
+    required: int
+    submitted: int
+    drafts: int
+
+    @property
+    def behind(self) -> bool:
+        return self.submitted < self.required
+
+
+def quota_progress(contest: Contest, unit_ids: Optional[list[int]] = None) -> list[QuotaRow]:
+    """Every unit (or the given ones) with submitted cases against its quota, units behind first."""
+    from contest.submissions.models import Case, EntryState
+
+    counts = dict(db.session.execute(
+        sa.select(Case.unit_id, sa.func.count()).where(
+            Case.contest_id == contest.id, Case.state == EntryState.SUBMITTED).group_by(Case.unit_id)).all())
+    drafts = dict(db.session.execute(
+        sa.select(Case.unit_id, sa.func.count()).where(
+            Case.contest_id == contest.id, Case.state == EntryState.DRAFT).group_by(Case.unit_id)).all())
+    query = sa.select(Unit).order_by(Unit.kind, Unit.name)
+    if unit_ids is not None:
+        query = query.where(Unit.id.in_(unit_ids))
+    rows = [QuotaRow(u, contest.quota_for(u.kind), counts.get(u.id, 0), drafts.get(u.id, 0))
+            for u in db.session.scalars(query)]
+    rows.sort(key=lambda r: (not r.behind, r.unit.kind.value, r.unit.name))
+    return rows

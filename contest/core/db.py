@@ -1,0 +1,37 @@
+"""Database helpers shared by every feature."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_installed = False
+
+
+def install_sqlite_pragmas() -> None:
+    """WAL journal, foreign keys and a busy timeout on every SQLite connection."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        if type(dbapi_conn).__module__.startswith("sqlite3"):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+
+def is_unique_violation(exc: Exception) -> bool:
+    """True for a unique-constraint violation on SQLite or PostgreSQL."""
+    if not isinstance(exc, sa.exc.IntegrityError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(orig)

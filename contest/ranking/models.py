@@ -1,0 +1,1 @@
+"""Ranking snapshots (frozen results). Filled in by the ranking feature."""

@@ -1,0 +1,44 @@
+"""Public votes. Every vote is a row; limits are enforced by unique keys, not only by checks."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contest.core.timeutil import utcnow
+from contest.extensions import db
+
+
+class Vote(db.Model):
+    __tablename__ = "vote"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    day: Mapped[date] = mapped_column()  # Beijing calendar day of created_at
+    voter_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC of the signed voter cookie id
+    ip_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC of the client IP
+    net_hash: Mapped[str] = mapped_column(sa.String(64), default="")  # HMAC of the /24 (IPv4) or /48 (IPv6)
+    ua_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    phone_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    # Slots turn the policy into unique keys: the k-th vote of a voter for an entry on a day takes
+    # entry_slot=k (1..votes_per_entry_per_day); the n-th vote of a voter on a day takes day_slot=n
+    # (1..votes_per_voter_per_day). Two concurrent requests cannot take the same slot.
+    entry_slot: Mapped[int] = mapped_column(default=1)
+    day_slot: Mapped[int] = mapped_column(default=1)
+    valid: Mapped[bool] = mapped_column(default=True)
+    void_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    voided_at: Mapped[Optional[datetime]] = mapped_column()
+    voided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "voter_hash", "day", "entry_slot", name="uq_vote_entry_voter_day_slot"),
+        sa.UniqueConstraint("contest_id", "voter_hash", "day", "day_slot", name="uq_vote_contest_voter_day_slot"),
+        sa.Index("ix_vote_entry_created", "entry_id", "created_at"),
+        sa.Index("ix_vote_contest_created", "contest_id", "created_at"),
+        sa.Index("ix_vote_ip_created", "ip_hash", "created_at"),
+        sa.CheckConstraint("entry_slot >= 1 AND day_slot >= 1", name="slots_positive"),
+    )

@@ -1,0 +1,123 @@
+import json
+
+import sqlalchemy as sa
+
+from contest.accounts.models import Role
+from contest.contests.models import Phase
+from contest.contests.services import is_phase_open, set_override
+from contest.core.models import AuditLog
+from contest.core.timeutil import beijing
+from contest.extensions import db
+from tests.conftest import login
+from tests.factories import PASSWORD, make_contest, make_expert, make_organizer, make_user
+
+
+def test_healthz_reports_database_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_login_wrong_password_shows_chinese_message(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    resp = login(client, "boss", "wrong-password")
+    assert resp.status_code == 200
+    assert "用户名或密码错误。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(AuditLog.action).order_by(AuditLog.id.desc())) == "login_failed"
+
+
+def test_login_disabled_account_refused(app, client):
+    make_organizer(username="gone", active=False)
+    db.session.commit()
+    resp = login(client, "gone", PASSWORD)
+    assert resp.status_code == 200
+    assert "该账号已停用" in resp.get_data(as_text=True)
+
+
+def test_login_success_redirects_to_role_home(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    resp = login(client, "boss", PASSWORD)
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/dashboard")
+
+
+def test_login_rate_limited_after_ten_posts(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    codes = [login(client, "boss", "bad").status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429
+    assert "操作过于频繁" in login(client, "boss", PASSWORD).get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    resp = client.post("/login", data={"username": "boss", "password": PASSWORD}, csrf=False)
+    assert resp.status_code == 400
+    assert "CSRF" in resp.get_data(as_text=True)
+
+
+def test_role_homes_forbid_other_roles(app, login_as):
+    org, unit, expert = make_organizer(), make_user(Role.UNIT), make_expert()
+    db.session.commit()
+    pages = {"organizer": "/dashboard", "unit": "/unit", "expert": "/expert"}
+    for user in (org, unit, expert):
+        c = login_as(user)
+        for role, page in pages.items():
+            expected = 200 if user.role.value == role else 403
+            assert c.get(page).status_code == expected, (user.role, page)
+
+
+def test_anonymous_redirected_to_login(client):
+    resp = client.get("/dashboard")
+    assert resp.status_code == 302
+    assert "/login" in resp.headers["Location"]
+
+
+def test_change_password(app, login_as):
+    user = make_user(Role.UNIT)
+    db.session.commit()
+    c = login_as(user)
+    resp = c.post("/account/password", data={"old_password": "nope", "new_password": "Newpass123",
+                                             "confirm": "Newpass123"})
+    assert "原密码不正确。" in resp.get_data(as_text=True)
+    resp = c.post("/account/password", data={"old_password": PASSWORD, "new_password": "Newpass123",
+                                             "confirm": "Newpass123"})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password("Newpass123")
+
+
+def test_phase_follows_frozen_clock_at_2024_04_23_24_00(app):
+    contest = make_contest()
+    assert is_phase_open(contest, Phase.SUBMISSION, beijing(2024, 4, 23, 23, 59, 59)) is True
+    assert is_phase_open(contest, Phase.SUBMISSION, beijing(2024, 4, 24, 0, 0)) is False
+
+
+def test_override_is_audited(app):
+    org = make_organizer()
+    contest = make_contest()
+    now = beijing(2024, 4, 25)
+    set_override(contest, Phase.SUBMISSION, __import__("contest.contests.models", fromlist=["Override"]).Override.OPEN,
+                 actor=org, now=now, reason="延期两天")
+    db.session.commit()
+    assert is_phase_open(contest, Phase.SUBMISSION, now) is True
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "phase_override"))
+    assert entry.actor_id == org.id
+    assert entry.summary == "案例征集：手动开启（延期两天）"
+    assert entry.detail == {"phase": "submission", "override": "open", "reason": "延期两天"}
+
+
+def test_error_pages_are_chinese(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404
+    assert "页面不存在" in resp.get_data(as_text=True)
+
+
+def test_security_headers_present(client):
+    resp = client.get("/login")
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]

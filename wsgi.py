@@ -1,0 +1,3 @@
+from contest import create_app
+
+app = create_app()
