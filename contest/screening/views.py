@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("screening", __name__, url_prefix="/screening")

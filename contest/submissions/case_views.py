@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")

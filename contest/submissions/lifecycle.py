@@ -1,0 +1,78 @@
+"""The life cycle shared by cases and videos: draft → submitted (→ withdrawn), edits only while the
+submission window is open (server-enforced in Beijing time), every change audit-logged."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional, TypeVar
+
+import sqlalchemy as sa
+
+from contest.accounts.models import User
+from contest.contests.models import Contest, Phase
+from contest.contests.services import ContestError, require_phase_open
+from contest.core import audit
+from contest.extensions import db
+from contest.submissions.models import Entry, EntryKind, EntryState
+
+E = TypeVar("E", bound=Entry)
+
+
+class SubmissionError(ValueError):
+    """A user-facing refusal (Chinese message); nothing was changed."""
+
+
+def require_editable(contest: Contest, now: datetime) -> None:
+    """Raise SubmissionError unless the submission window is open at ``now``."""
+    try:
+        require_phase_open(contest, Phase.SUBMISSION, now)
+    except ContestError as exc:
+        raise SubmissionError(f"{exc} 截止后不能再新建、修改、提交或撤回。") from exc
+
+
+def load_own(model: type[E], entry_id: int, user: User) -> Optional[E]:
+    """The entry if it exists and belongs to the user's unit (organizers: any entry), else None.
+    Views turn None into 404 so that guessing another unit's URL reveals nothing."""
+    entry = db.session.get(model, entry_id)
+    if entry is None:
+        return None
+    if user.is_organizer or (user.is_unit and entry.unit_id == user.unit_id):
+        return entry
+    return None
+
+
+def _prefix(entry: Entry) -> str:
+    return "case" if entry.kind == EntryKind.CASE else "video"
+
+
+def record_change(entry: Entry, action: str, *, actor: User, now: datetime, ip: str = "",
+                  summary: str = "", detail: Optional[dict] = None) -> None:
+    """Audit an entry change: ``action`` is 'created', 'updated', 'submitted' or 'withdrawn'."""
+    audit.record(f"{_prefix(entry)}_{action}", actor=actor, contest_id=entry.contest_id, target=entry,
+                 target_type=_prefix(entry), summary=summary or entry.title, detail=detail, ip=ip, now=now)
+
+
+def submit(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:
+    """Mark a complete entry submitted. The caller validated completeness (fields, scan, commitment)."""
+    require_editable(contest, now)
+    if entry.state == EntryState.SUBMITTED:
+        raise SubmissionError("该作品已提交，无需重复提交。")
+    entry.state = EntryState.SUBMITTED
+    entry.submitted_at = now
+    db.session.flush()
+    record_change(entry, "submitted", actor=actor, now=now, ip=ip)
+
+
+def withdraw(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:
+    """Take a submitted entry back to the unit (it no longer counts toward the quota)."""
+    require_editable(contest, now)
+    if entry.state != EntryState.SUBMITTED:
+        raise SubmissionError("只有已提交的作品可以撤回。")
+    entry.state = EntryState.WITHDRAWN
+    db.session.flush()
+    record_change(entry, "withdrawn", actor=actor, now=now, ip=ip)
+
+
+def count_by_state(contest: Contest, unit_id: int, kind: EntryKind) -> dict[EntryState, int]:
+    rows = db.session.execute(sa.select(Entry.state, sa.func.count()).where(
+        Entry.contest_id == contest.id, Entry.unit_id == unit_id, Entry.kind == kind).group_by(Entry.state))
+    return {state: n for state, n in rows}

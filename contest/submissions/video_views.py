@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("videos", __name__, url_prefix="/videos")
