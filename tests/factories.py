@@ -63,3 +63,46 @@ def open_schedule(*open_phases: Phase, now: datetime | None = None) -> dict:
         else:
             sched[phase] = (now - timedelta(days=30), now - timedelta(days=20))
     return sched
+
+
+def make_case(contest: Contest, unit: Unit | None = None, *, submitted: bool = True, passed: bool = False,
+              title: str | None = None, **fields):
+    """A case of ``unit`` (a new one by default); ``passed`` also marks it as passed 初筛."""
+    from contest.submissions.models import Case, EntryState, ScreeningStatus
+
+    unit = unit or make_unit()
+    now = fields.pop("now", None) or utcnow()
+    case = Case(contest_id=contest.id, unit_id=unit.id, title=title or f"信用案例{next(_seq)}",
+                contact_name=fields.pop("contact_name", "张三"), contact_phone=fields.pop("contact_phone", "13800138000"),
+                contact_email=fields.pop("contact_email", "zhangsan@example.cn"),
+                unit_address=fields.pop("unit_address", unit.address), themes=fields.pop("themes", ["行业信用监管"]),
+                highlights=fields.pop("highlights", "以信用承诺替代证明材料。"),
+                part_problem=fields.pop("part_problem", "企业办事需要反复提交证明材料。"),
+                part_measures=fields.pop("part_measures", "推行告知承诺制，事后核查。"),
+                part_effects=fields.pop("part_effects", "办事时间缩短一半。"),
+                state=EntryState.SUBMITTED if submitted else EntryState.DRAFT,
+                submitted_at=now if submitted else None, created_at=now,
+                screening_status=ScreeningStatus.PASSED if passed else ScreeningStatus.PENDING, **fields)
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def make_video(contest: Contest, unit: Unit | None = None, *, submitted: bool = True, passed: bool = False,
+               title: str | None = None, **fields):
+    """A video entry record (no media file unless given); ``passed`` marks it as passed 初筛."""
+    from contest.submissions.models import EntryState, ScreeningStatus, Video, VideoCategory
+
+    unit = unit or make_unit()
+    now = fields.pop("now", None) or utcnow()
+    video = Video(contest_id=contest.id, unit_id=unit.id, title=title or f"信用短视频{next(_seq)}",
+                  category=fields.pop("category", VideoCategory.DOCUMENTARY), duration_seconds=fields.pop("duration_seconds", 180.0),
+                  director=fields.pop("director", "李四"), producer=fields.pop("producer", unit.name),
+                  contact=fields.pop("contact", "李四 13900139000"), synopsis=fields.pop("synopsis", "讲述诚信经营的故事。"),
+                  introduction=fields.pop("introduction", "纪实短片。"),
+                  state=EntryState.SUBMITTED if submitted else EntryState.DRAFT,
+                  submitted_at=now if submitted else None, created_at=now,
+                  screening_status=ScreeningStatus.PASSED if passed else ScreeningStatus.PENDING, **fields)
+    db.session.add(video)
+    db.session.flush()
+    return video
