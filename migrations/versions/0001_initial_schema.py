@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:36:33.254537
+Create Date: 2026-12-01 21:16:49.788263
 
 """
 from alembic import op
@@ -236,7 +236,9 @@ def upgrade():
     sa.Column('part_problem', sa.Text(), nullable=False),
     sa.Column('part_measures', sa.Text(), nullable=False),
     sa.Column('part_effects', sa.Text(), nullable=False),
+    sa.Column('scan_thumb_file_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['id'], ['entry.id'], name=op.f('fk_case_id_entry'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scan_thumb_file_id'], ['stored_file.id'], name=op.f('fk_case_scan_thumb_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case'))
     )
     op.create_table('score_sheet',
