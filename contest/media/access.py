@@ -10,8 +10,6 @@ from contest.media.models import StoredFile
 from contest.submissions.models import Entry, Video
 
 PUBLIC_PURPOSES = {"video", "poster", "thumb", "web"}
-# Stamped scans and their previews: the unit and organizers only (not experts, never public).
-PRIVATE_PURPOSES = {"scan", "scanthumb"}
 
 
 def owner_entry(stored: StoredFile) -> Optional[Entry]:
@@ -35,15 +33,13 @@ def expert_may_see(user, entry: Entry) -> bool:
 
 def can_download(user, stored: StoredFile) -> bool:
     """Organizers: everything. Units: their own unit's files. Experts: material of assigned entries
-    without conflict (stamped scans excepted). Everyone: video, poster and thumbnail of entries that passed screening.
+    without conflict. Everyone: video, poster and thumbnail of entries that passed screening.
     Stamped scans are never public."""
     if getattr(user, "is_authenticated", False):
         if user.is_organizer:
             return True
         if user.is_unit and stored.unit_id is not None and stored.unit_id == user.unit_id:
             return True
-    if stored.purpose in PRIVATE_PURPOSES:
-        return False
     entry = owner_entry(stored)
     if entry is None:
         return False

@@ -239,13 +239,11 @@ def test_image_scan_gets_thumbnail_and_is_private(world, login_as, app):
     assert org.get(f"/files/{scan.id}").status_code == 200
 
 
-def test_scan_hidden_from_assigned_expert(world, login_as):
-    from contest.review.models import Assignment
-
+def test_scan_hidden_from_unassigned_expert(world, login_as):
+    # Assigned experts see the scan beside the score form (issue 6); others never do.
     c = login_as(world["user_a"])
     cid = full_case(c)
     expert = make_expert(username="exp")
-    db.session.add(Assignment(expert_id=expert.id, entry_id=cid))
     db.session.commit()
     scan_id = db.session.get(Case, cid).scan_file_id
     assert login_as(expert).get(f"/files/{scan_id}").status_code == 404
