@@ -567,3 +567,18 @@ def test_organizer_list_filters_and_counts(world, login_as):
     assert titles("?state=draft") == (["乙案例"], 1)
     assert titles("?theme=诚信文化&state=submitted") == (["丁案例"], 1)
     assert titles("?kind=bogus&state=nope&unit=abc") == (["丁案例", "丙案例", "乙案例", "甲案例"], 4)
+
+
+def test_demo_seeds_realistic_cases(app):
+    from contest.demo import seed_demo
+
+    ctx = seed_demo()
+    db.session.commit()
+    cases = ctx["cases"]
+    assert len(cases) == 10
+    assert sum(c.state == EntryState.SUBMITTED for c in cases) == 8
+    fengxi = [c for c in cases if c.unit.name == "西咸新区沣西新城管委会"]
+    assert len(fengxi) == 3 and all(c.contest_id == ctx["contest"].id for c in fengxi)
+    from contest.submissions.case_rules import check_fields
+    assert all(check_fields({**{n: getattr(c, n) for n in FORM}}, 2000) == {}
+               for c in cases if c.state == EntryState.SUBMITTED)
