@@ -1,3 +1,231 @@
-from flask import Blueprint
+"""Public voting zone (no login) and the organizers' fraud monitor."""
+from __future__ import annotations
+
+import base64
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+
+from contest.accounts.permissions import public_view
+from contest.contests.context import get_current_contest
+from contest.contests.models import Contest
+from contest.core.clock import now
+from contest.core.db import is_unique_violation
+from contest.core.nav import register_nav
+from contest.core.web import wants_json
+from contest.extensions import db, limiter
+from contest.submissions.models import EntryKind, VideoCategory
+from contest.voting import captcha, services, sms, voter as voter_mod
+from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, VoteForm
 
 bp = Blueprint("voting", __name__)
+
+register_nav("public", "网络投票", "voting.index", 10)
+
+CASTING_RETRIES = 3
+
+
+def _vote_limit():
+    return current_app.config["VOTE_RATE_LIMIT"]
+
+
+@bp.after_request
+def _give_voter_cookie(response):
+    if request.endpoint in PUBLIC_PAGES:
+        voter_mod.ensure_voter_cookie(response)
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(exc):
+    return _refuse(403, "页面已过期或安全校验失败，请刷新页面后再投票。", "csrf")
+
+
+@bp.errorhandler(429)
+def _too_many(exc):
+    return _refuse(429, "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。", "rate_limited")
+
+
+def _refuse(status: int, message: str, code: str, entry_url: str | None = None, **extra):
+    if wants_json() or request.endpoint != "voting.vote":
+        if wants_json():
+            return jsonify(ok=False, error=message, code=code, **extra), status
+        return render_template("errors/error.html", code=status, title="未能投票", message=message), status
+    flash(message, "error")
+    return redirect(entry_url or url_for("voting.index"))
+
+
+def _load_contest(contest_id: int) -> Contest:
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        abort(404)
+    return contest
+
+
+def _category_arg() -> VideoCategory | None:
+    try:
+        return VideoCategory(request.args.get("category", ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/vote")
+@public_view
+def index():
+    """The voting zone of the current contest."""
+    contest = get_current_contest()
+    if contest is None:
+        abort(404)
+    return redirect(url_for("voting.contest_page", contest_id=contest.id))
+
+
+@bp.route("/vote/<int:contest_id>")
+@public_view
+def contest_page(contest_id: int):
+    """Entries that passed 初筛, in two sections, with search and the video category filter."""
+    contest = _load_contest(contest_id)
+    q = (request.args.get("q") or "").strip()[:50]
+    category = _category_arg()
+    section = request.args.get("section", "")
+    cases = services.public_entries(contest, EntryKind.CASE, q=q) if section != "video" else []
+    videos = services.public_entries(contest, EntryKind.VIDEO, q=q, category=category) if section != "case" else []
+    t = now()
+    return render_template("voting/list.html", contest=contest, cases=cases, videos=videos, q=q,
+                           category=category, section=section, categories=list(VideoCategory),
+                           closed_reason=services.voting_open(contest, t))
+
+
+@bp.route("/vote/<int:contest_id>/entry/<int:entry_id>")
+@public_view
+def entry_page(contest_id: int, entry_id: int):
+    """One entry: the case text or the video, the vote button and a share link."""
+    contest = _load_contest(contest_id)
+    entry = services.get_public_entry(contest, entry_id)
+    if entry is None:
+        abort(404, "该作品不存在或未通过初筛。")
+    t = now()
+    status, voter_id = voter_mod.read_voter_id()
+    need_captcha = contest.captcha_mode.value == "always"
+    if status == voter_mod.VALID:
+        need_captcha = services.captcha_needed(contest, voter_mod.current_voter(voter_id, contest.id), t)
+    return render_template(
+        "voting/entry.html", contest=contest, entry=entry, form=VoteForm(),
+        rank=services.rank_of(entry) if contest.show_counts else None,
+        closed_reason=services.voting_open(contest, t), need_captcha=need_captcha,
+        phone_ok=bool(voter_mod.verified_phone_hash(contest.id)),
+        share_url=url_for("voting.entry_page", contest_id=contest.id, entry_id=entry.id, _external=True))
+
+
+@bp.route("/vote/<int:contest_id>/entry/<int:entry_id>/vote", methods=["POST"])
+@public_view
+@limiter.limit(_vote_limit)
+def vote(contest_id: int, entry_id: int):
+    """Cast one vote (fetch from vote.js, or a plain form post without JavaScript)."""
+    contest = _load_contest(contest_id)
+    entry_url = url_for("voting.entry_page", contest_id=contest_id, entry_id=entry_id)
+    status, voter_id = voter_mod.read_voter_id()
+    if status == voter_mod.FORGED:
+        resp = _refuse(403, "投票凭证无效（可能被篡改），已为您重新生成，请刷新页面后再投票。", "forged_cookie", entry_url)
+        return voter_mod.ensure_voter_cookie(_as_response(resp))
+    if status == voter_mod.MISSING:
+        resp = _refuse(403, "未识别到投票凭证，请先打开投票页面（并允许浏览器使用 Cookie）后再投票。", "no_cookie", entry_url)
+        return voter_mod.ensure_voter_cookie(_as_response(resp))
+    form = VoteForm()
+    if not form.validate():
+        return _refuse(400, "提交的投票信息有误，请刷新页面后重试。", "bad_form", entry_url)
+    who = voter_mod.current_voter(voter_id, contest.id)
+    t = now()
+    for attempt in range(CASTING_RETRIES):
+        try:
+            count = services.cast_vote(contest, entry_id, who, now=t, captcha_token=form.captcha_token.data or "",
+                                       captcha_answer=form.captcha_answer.data or "")
+            db.session.commit()
+            break
+        except services.VoteRefused as exc:
+            db.session.rollback()
+            extra = {"captcha_required": exc.code.startswith("captcha")}
+            return _refuse(exc.status, exc.message, exc.code, entry_url, **extra)
+        except IntegrityError as exc:
+            db.session.rollback()
+            if not is_unique_violation(exc) or attempt == CASTING_RETRIES - 1:
+                return _refuse(409, "投票人数较多，您的投票未能完成，请稍后重试。", "conflict", entry_url)
+    need_next = services.captcha_needed(contest, who, t)
+    db.session.rollback()
+    message = "投票成功，感谢您的支持！"
+    if wants_json():
+        payload = {"ok": True, "message": message, "captcha_required": need_next}
+        if contest.show_counts:
+            payload["count"] = count
+        return jsonify(payload)
+    flash(message, "success")
+    return redirect(entry_url)
+
+
+def _as_response(resp):
+    return current_app.make_response(resp)
+
+
+@bp.route("/vote/captcha")
+@public_view
+@limiter.limit("30 per minute")
+def new_captcha():
+    """A new one-time image captcha as JSON: the token and the PNG as a data: URL."""
+    challenge = services.new_captcha(now=now())
+    db.session.commit()
+    png = captcha.render_png(challenge.answer)
+    resp = jsonify(token=challenge.token, image="data:image/png;base64," + base64.b64encode(png).decode())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/vote/<int:contest_id>/phone", methods=["GET", "POST"])
+@public_view
+@limiter.limit("10 per minute", methods=["POST"])
+def phone(contest_id: int):
+    """Phone verification for contests that want one person one vote: get a code, then enter it."""
+    contest = _load_contest(contest_id)
+    if not contest.phone_verification:
+        abort(404)
+    send_form, verify_form = PhoneSendForm(prefix="s"), PhoneVerifyForm(prefix="v")
+    back = request.args.get("next", "")
+    back = back if back.startswith("/vote/") else url_for("voting.contest_page", contest_id=contest.id)
+    sending, verifying = send_form.send.data, verify_form.verify.data
+    if sending and send_form.validate_on_submit():
+        number = services.normalise_phone(send_form.phone.data)
+        if number is None:
+            send_form.phone.errors.append("手机号码格式不正确，请填写11位手机号码。")
+        else:
+            try:
+                code = services.issue_phone_code(contest, voter_mod.hash_value("phone", number),
+                                                 lambda c: voter_mod.hash_value("code", c), now=now())
+                db.session.commit()
+                sms.send(current_app.config["SMS_SENDER"], number,
+                         f"【信用案例评选】您的投票验证码为{code}，10分钟内有效。")
+                flash("验证码已发送，请查看短信。", "success")
+                verify_form.phone.data = number
+            except services.VotingError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+    elif verifying and verify_form.validate_on_submit():
+        number = services.normalise_phone(verify_form.phone.data)
+        if number is None:
+            verify_form.phone.errors.append("手机号码格式不正确，请填写11位手机号码。")
+        else:
+            phone_hash = voter_mod.hash_value("phone", number)
+            try:
+                services.verify_phone_code(contest, phone_hash,
+                                           voter_mod.hash_value("code", (verify_form.code.data or "").strip()), now=now())
+                db.session.commit()
+            except services.VotingError as exc:
+                db.session.commit()  # keep the attempt counter
+                flash(str(exc), "error")
+            else:
+                flash("手机验证成功，现在可以投票了。", "success")
+                return voter_mod.set_phone_cookie(redirect(back), contest.id, phone_hash)
+    return render_template("voting/phone.html", contest=contest, send_form=send_form, verify_form=verify_form,
+                           back=back)
+
+
+PUBLIC_PAGES = {"voting.contest_page", "voting.entry_page", "voting.index", "voting.phone"}
