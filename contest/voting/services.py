@@ -28,6 +28,9 @@ PHONE_CODE_ATTEMPTS = 5
 PHONE_CODE_INTERVAL = timedelta(seconds=60)
 
 
+NOT_FOUND_MESSAGE = "该作品不存在或未通过初筛，不能投票。"
+
+
 class VoteRefused(Exception):
     """A refused vote: ``status`` is the HTTP status, ``message`` the Chinese text, ``code`` a stable id."""
 
@@ -83,6 +86,16 @@ def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
     if entry is None or entry.contest_id != contest.id or not entry.is_public:
         return None
     return entry
+
+
+def get_previewable_entry(contest: Contest, entry_id: int, user) -> Optional[Entry]:
+    """A non-public entry for its own unit or an organizer (a preview of the public page), else None."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.contest_id != contest.id or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_organizer or (user.is_unit and entry.unit_id == user.unit_id):
+        return entry
+    return None
 
 
 def rank_of(entry: Entry) -> int:
@@ -151,7 +164,7 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
     """
     entry = get_public_entry(contest, entry_id)
     if entry is None:
-        raise VoteRefused("not_found", 404, "该作品不存在或未通过初筛，不能投票。")
+        raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
     closed = voting_open(contest, now)
     if closed:
         raise VoteRefused("closed", 409, f"现在不能投票：{closed}")

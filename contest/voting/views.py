@@ -5,7 +5,7 @@ import base64
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
-from flask_wtf.csrf import CSRFError
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from contest.accounts.permissions import public_view
@@ -36,11 +36,6 @@ def _give_voter_cookie(response):
     if request.endpoint in PUBLIC_PAGES:
         voter_mod.ensure_voter_cookie(response)
     return response
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_refused(exc):
-    return _refuse(403, "页面已过期或安全校验失败，请刷新页面后再投票。", "csrf")
 
 
 @bp.errorhandler(429)
@@ -103,17 +98,23 @@ def entry_page(contest_id: int, entry_id: int):
     """One entry: the case text or the video, the vote button and a share link."""
     contest = _load_contest(contest_id)
     entry = services.get_public_entry(contest, entry_id)
+    preview = False
     if entry is None:
-        abort(404, "该作品不存在或未通过初筛。")
+        # Its own unit and organizers may preview an entry that is not (yet) public; nobody can vote on it.
+        entry = services.get_previewable_entry(contest, entry_id, current_user)
+        if entry is None:
+            abort(404, "该作品不存在或未通过初筛。")
+        preview = True
     t = now()
     status, voter_id = voter_mod.read_voter_id()
     need_captcha = contest.captcha_mode.value == "always"
     if status == voter_mod.VALID:
         need_captcha = services.captcha_needed(contest, voter_mod.current_voter(voter_id, contest.id), t)
     return render_template(
-        "voting/entry.html", contest=contest, entry=entry, form=VoteForm(),
+        "voting/entry.html", contest=contest, entry=entry, form=VoteForm(), preview=preview,
         rank=services.rank_of(entry) if contest.show_counts else None,
-        closed_reason=services.voting_open(contest, t), need_captcha=need_captcha,
+        closed_reason="该作品尚未通过初筛，此页面仅供预览，公众看不到也不能投票。" if preview
+        else services.voting_open(contest, t), need_captcha=need_captcha,
         phone_ok=bool(voter_mod.verified_phone_hash(contest.id)),
         share_url=url_for("voting.entry_page", contest_id=contest.id, entry_id=entry.id, _external=True))
 
@@ -124,6 +125,10 @@ def entry_page(contest_id: int, entry_id: int):
 def vote(contest_id: int, entry_id: int):
     """Cast one vote (fetch from vote.js, or a plain form post without JavaScript)."""
     contest = _load_contest(contest_id)
+    if services.get_public_entry(contest, entry_id) is None:
+        if wants_json():
+            return _refuse(404, services.NOT_FOUND_MESSAGE, "not_found")
+        abort(404, services.NOT_FOUND_MESSAGE)
     entry_url = url_for("voting.entry_page", contest_id=contest_id, entry_id=entry_id)
     status, voter_id = voter_mod.read_voter_id()
     if status == voter_mod.FORGED:

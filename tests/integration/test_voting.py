@@ -131,14 +131,14 @@ def test_vote_on_missing_entry_or_other_contest_404(app):
     assert count_of(case.id) == 0
 
 
-def test_vote_without_csrf_refused_403(app):
+def test_vote_without_csrf_refused_400(app):
     contest, case = _setup()
     v = Visitor(app)
     v.open(contest.id, case.id)
     v.token = "forged-token"
     resp = v.vote(contest.id, case.id, open_first=False)
-    assert resp.status_code == 403
-    assert resp.get_json()["error"] == "页面已过期或安全校验失败，请刷新页面后再投票。"
+    assert resp.status_code == 400
+    assert resp.get_json()["error"] == "页面已过期或安全校验失败（CSRF），请刷新页面后重新提交。"
     assert count_of(case.id) == 0
 
 
@@ -330,6 +330,7 @@ def test_phone_verification_one_person_one_vote(app, caplog):
     c.forget_csrf()
     bad = c.post(f"/vote/{contest.id}/phone", data={"s-phone": "12345", "s-send": "1"})
     assert "手机号码格式不正确" in bad.get_data(as_text=True)
+    logging.getLogger("contest.sms").disabled = False  # alembic's fileConfig in another test may disable it
     with caplog.at_level(logging.WARNING, logger="contest.sms"):
         c.post(f"/vote/{contest.id}/phone", data={"s-phone": "138 0013 8000", "s-send": "1"})
     code = re.search(r"验证码为(\d{6})", caplog.text).group(1)
@@ -354,3 +355,20 @@ def test_public_pages_need_no_login_and_set_voter_cookie(app):
         assert resp.status_code == 200, url
     assert c.get_cookie("cv_voter") is not None
     assert app.test_client().get("/vote/999999").status_code == 404
+
+
+def test_owner_and_organizer_preview_unscreened_entry_but_cannot_vote(app, login_as):
+    from contest.accounts.models import Role
+    from tests.factories import make_organizer, make_user
+    contest = voting_contest()
+    unit = make_unit()
+    owner, org, other = make_user(Role.UNIT, unit=unit), make_organizer(), make_user(Role.UNIT)
+    case = make_case(contest, unit=unit, title="尚未初筛的案例")
+    db.session.commit()
+    for user in (owner, org):
+        page = login_as(user).get(f"/vote/{contest.id}/entry/{case.id}")
+        assert page.status_code == 200
+        assert "此页面仅供预览" in page.get_data(as_text=True)
+        assert 'id="vote-form"' not in page.get_data(as_text=True)
+    assert login_as(other).get(f"/vote/{contest.id}/entry/{case.id}").status_code == 404
+    assert app.test_client().get(f"/vote/{contest.id}/entry/{case.id}").status_code == 404
