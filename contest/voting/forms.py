@@ -1,6 +1,6 @@
 """Forms of the voting zone and the fraud monitor."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -21,10 +21,9 @@ class PhoneVerifyForm(FlaskForm):
 
 
 class VoidForm(FlaskForm):
-    vote_ids = StringField("投票编号", validators=[Optional(), Length(max=20000)])
+    vote_ids = SelectMultipleField("投票", coerce=int, validate_choice=False, validators=[Optional()])
     entry_id = HiddenField(validators=[Optional()])
     source_kind = HiddenField(validators=[Optional()])
     source = HiddenField(validators=[Optional(), Length(max=64)])
     minute = HiddenField(validators=[Optional(), Length(max=32)])
     reason = TextAreaField("作废原因", validators=[DataRequired("请填写作废原因。"), Length(max=200, message="作废原因不能超过200字。")])
-    confirm = BooleanField("我确认作废这些投票")

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from contest.accounts.permissions import public_view
+from contest.accounts.models import Role
+from contest.accounts.permissions import public_view, roles_required
 from contest.contests.context import get_current_contest
 from contest.contests.models import Contest
 from contest.core.clock import now
@@ -16,13 +20,16 @@ from contest.core.db import is_unique_violation
 from contest.core.nav import register_nav
 from contest.core.web import wants_json
 from contest.extensions import db, limiter
-from contest.submissions.models import EntryKind, VideoCategory
-from contest.voting import captcha, services, sms, voter as voter_mod
-from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, VoteForm
+from contest.core.request_info import client_ip
+from contest.submissions.models import Entry, EntryKind, VideoCategory
+from contest.voting import captcha, policy, services, sms, voter as voter_mod
+from contest.voting import monitor as fraud
+from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, VoidForm, VoteForm
 
 bp = Blueprint("voting", __name__)
 
 register_nav("public", "网络投票", "voting.index", 10)
+register_nav("organizer", "投票监控", "voting.monitor", 40)
 
 CASTING_RETRIES = 3
 
@@ -234,3 +241,93 @@ def phone(contest_id: int):
 
 
 PUBLIC_PAGES = {"voting.contest_page", "voting.entry_page", "voting.index", "voting.phone"}
+
+
+# --- fraud monitor (organizers) ------------------------------------------------------------------
+
+@bp.route("/voting/monitor")
+@roles_required(Role.ORGANIZER)
+def monitor():
+    """Votes over time, busiest sources, flagged bursts and voiding, for the current contest."""
+    contest = get_current_contest()
+    if contest is None:
+        abort(404, "还没有征集活动。")
+    return _render_monitor(contest, VoidForm())
+
+
+def _monitor_args(contest):
+    entry_id = request.args.get("entry_id", type=int)
+    entry = db.session.get(Entry, entry_id) if entry_id else None
+    if entry is not None and entry.contest_id != contest.id:
+        entry = None
+    hours = min(max(request.args.get("hours", 24, type=int) or 24, 1), 24 * 14)
+    return entry, hours
+
+
+def _render_monitor(contest, form, code=200):
+    entry, hours = _monitor_args(contest)
+    t = now()
+    since = t - timedelta(hours=hours)
+    daily = fraud.daily_series(contest, t, entry.id if entry else None)
+    hourly = fraud.hourly_series(contest, t, entry.id if entry else None)
+    found = fraud.bursts(contest, since)
+    titles = dict(db.session.execute(sa.select(Entry.id, Entry.title).where(
+        Entry.id.in_({b.entry_id for b in found} | {0}))).all())
+    detail = None
+    burst_key = _burst_key()
+    if burst_key:
+        detail = fraud.burst_votes(contest, *burst_key)
+    entries = db.session.execute(sa.select(Entry.id, Entry.title, Entry.vote_count).where(
+        Entry.contest_id == contest.id, Entry.vote_count > 0).order_by(Entry.vote_count.desc(), Entry.id).limit(50)).all()
+    return render_template(
+        "voting/monitor.html", contest=contest, form=form, entry=entry, hours=hours,
+        summary=fraud.summary(contest, t), daily=daily, hourly=hourly,
+        daily_points=policy.svg_polyline([n for _, n in daily], 600, 140),
+        hourly_points=policy.svg_polyline(hourly, 600, 140),
+        bursts=found, titles=titles, source_labels=fraud.SOURCE_LABELS, detail=detail, burst_key=burst_key,
+        busiest={k: fraud.busiest(contest, k, since) for k in ("ip", "net", "voter")}, top_entries=entries), code
+
+
+def _burst_key():
+    try:
+        entry_id = int(request.args.get("b_entry", ""))
+        kind = request.args.get("b_kind", "")
+        source = request.args.get("b_source", "")[:64]
+        minute = datetime.strptime(request.args.get("b_minute", ""), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    if kind not in fraud.SOURCE_COLUMNS or not source:
+        return None
+    return entry_id, kind, source, minute
+
+
+@bp.route("/voting/monitor/void", methods=["POST"])
+@roles_required(Role.ORGANIZER)
+def void():
+    """Void the ticked votes, or a whole burst, with a reason; counts drop in the same transaction."""
+    contest = get_current_contest()
+    if contest is None:
+        abort(404)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else "提交的内容有误，请刷新页面后重试。", "error")
+        return _render_monitor(contest, form, 400)
+    try:
+        if form.minute.data:
+            try:
+                minute = datetime.strptime(form.minute.data, "%Y-%m-%dT%H:%M")
+                entry_id = int(form.entry_id.data or "")
+            except ValueError:
+                raise fraud.MonitorError("集中投票的信息有误，请刷新页面后重试。")
+            n = fraud.void_burst(contest, entry_id, form.source_kind.data or "", form.source.data or "", minute,
+                                   form.reason.data, actor=current_user, now=now(), ip=client_ip())
+        else:
+            n = fraud.void_votes(contest, form.vote_ids.data or [], form.reason.data, actor=current_user,
+                                   now=now(), ip=client_ip())
+    except fraud.MonitorError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_monitor(contest, form, 400)
+    db.session.commit()
+    flash(f"已作废 {n} 票，相关作品的票数已同步更新。", "success")
+    return redirect(url_for("voting.monitor"))
