@@ -116,6 +116,12 @@ def voting_open(contest: Contest, now: datetime) -> Optional[str]:
 
 
 @dataclass(frozen=True)
+class Cast:
+    count: int
+    captcha_next: bool
+
+
+@dataclass(frozen=True)
 class Voter:
     """Who votes, as hashes (the service never sees raw IPs or cookie ids)."""
     voter_hash: str
@@ -152,8 +158,8 @@ def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
 
 
 def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, captcha_token: str = "",
-              captcha_answer: str = "") -> int:
-    """Record one vote and return the entry's new count of valid votes.
+              captcha_answer: str = "") -> "Cast":
+    """Record one vote; return the entry's new count of valid votes and whether the next vote needs a captcha.
 
     Raises VoteRefused: 404 unknown or not-passed entry; 409 voting closed or already voted today;
     429 daily cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
@@ -199,7 +205,9 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
                         ua_hash=voter.ua_hash, phone_hash=voter.phone_hash, entry_slot=slots.entry_slot,
                         day_slot=slots.day_slot, ip_slot=slots.ip_slot))
     db.session.flush()
-    return int(db.session.scalar(sa.select(Entry.vote_count).where(Entry.id == entry.id)))
+    count = int(db.session.scalar(sa.select(Entry.vote_count).where(Entry.id == entry.id)))
+    after = pol.Usage(usage.voter_entry + 1, usage.voter_day + 1, usage.ip_entry + 1, usage.ip_day + 1)
+    return Cast(count=count, captcha_next=pol.captcha_required(p, after))
 
 
 # --- captcha -------------------------------------------------------------------------------------
@@ -273,3 +281,10 @@ def verify_phone_code(contest: Contest, phone_hash: str, code_hash: str, *, now:
         raise VotingError("验证码不正确，请核对短信中的6位数字。")
     row.used_at = now
     db.session.flush()
+
+
+def prune(*, now: datetime) -> tuple[int, int]:
+    """Delete expired captchas and phone codes (used ones too once expired). Returns (captchas, codes)."""
+    a = db.session.execute(sa.delete(CaptchaChallenge).where(CaptchaChallenge.expires_at <= now)).rowcount
+    b = db.session.execute(sa.delete(PhoneCode).where(PhoneCode.expires_at <= now)).rowcount
+    return int(a or 0), int(b or 0)

@@ -151,7 +151,7 @@ def vote(contest_id: int, entry_id: int):
     t = now()
     for attempt in range(CASTING_RETRIES):
         try:
-            count = services.cast_vote(contest, entry_id, who, now=t, captcha_token=form.captcha_token.data or "",
+            cast = services.cast_vote(contest, entry_id, who, now=t, captcha_token=form.captcha_token.data or "",
                                        captcha_answer=form.captcha_answer.data or "")
             db.session.commit()
             break
@@ -163,13 +163,11 @@ def vote(contest_id: int, entry_id: int):
             db.session.rollback()
             if not is_unique_violation(exc) or attempt == CASTING_RETRIES - 1:
                 return _refuse(409, "投票人数较多，您的投票未能完成，请稍后重试。", "conflict", entry_url)
-    need_next = services.captcha_needed(contest, who, t)
-    db.session.rollback()
     message = "投票成功，感谢您的支持！"
     if wants_json():
-        payload = {"ok": True, "message": message, "captcha_required": need_next}
+        payload = {"ok": True, "message": message, "captcha_required": cast.captcha_next}
         if contest.show_counts:
-            payload["count"] = count
+            payload["count"] = cast.count
         return jsonify(payload)
     flash(message, "success")
     return redirect(entry_url)

@@ -372,3 +372,20 @@ def test_owner_and_organizer_preview_unscreened_entry_but_cannot_vote(app, login
         assert 'id="vote-form"' not in page.get_data(as_text=True)
     assert login_as(other).get(f"/vote/{contest.id}/entry/{case.id}").status_code == 404
     assert app.test_client().get(f"/vote/{contest.id}/entry/{case.id}").status_code == 404
+
+
+def test_prune_voting_cli_deletes_expired_captchas(app):
+    from datetime import timedelta
+    from contest.core.timeutil import utcnow
+    from contest.voting import services
+    from contest.voting.models import CaptchaChallenge
+    old = services.new_captcha(now=utcnow() - timedelta(hours=1))
+    fresh = services.new_captcha(now=utcnow())
+    db.session.commit()
+    old_token, fresh_token = old.token, fresh.token
+    result = app.test_cli_runner().invoke(args=["contest", "prune-voting"])
+    assert result.exit_code == 0, result.output
+    assert "已清理过期图片验证码 1 条、短信验证码 0 条。" in result.output
+    db.session.expire_all()
+    assert db.session.get(CaptchaChallenge, old_token) is None
+    assert db.session.get(CaptchaChallenge, fresh_token) is not None
