@@ -1,9 +1,11 @@
 """初筛 forms."""
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional
 
-DECISION_CHOICES = [("passed", "通过"), ("rejected", "不通过")]
+DECISION_LABELS = {"passed": "通过", "rejected": "不通过"}
+DECISION_CHOICES = [SelectChoice(value, label) for value, label in DECISION_LABELS.items()]
 
 
 class DecisionForm(FlaskForm):

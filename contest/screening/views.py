@@ -14,7 +14,7 @@ from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
 from contest.screening import services
-from contest.screening.forms import BulkForm, DecisionForm
+from contest.screening.forms import DECISION_LABELS, BulkForm, DecisionForm
 from contest.submissions.models import Entry, EntryKind, ScreeningStatus
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
@@ -71,7 +71,7 @@ def bulk():
         flash(str(exc), "error")
         return _render_list(contest, form, None, None, "", code=exc.status)
     db.session.commit()
-    label = dict(form.decision.choices)[form.decision.data]
+    label = DECISION_LABELS[form.decision.data]
     flash(f"已将 {n} 件作品标记为“{label}”。", "success")
     return redirect(url_for("screening.index"))
 
