@@ -389,3 +389,13 @@ def test_prune_voting_cli_deletes_expired_captchas(app):
     db.session.expire_all()
     assert db.session.get(CaptchaChallenge, old_token) is None
     assert db.session.get(CaptchaChallenge, fresh_token) is not None
+
+
+def test_list_ranks_share_places_on_equal_counts(app):
+    contest = voting_contest()
+    for title, votes in (("甲案例", 9), ("乙案例", 5), ("丙案例", 5), ("丁案例", 1)):
+        passed_case(contest, title=title).vote_count = votes
+    db.session.commit()
+    page = app.test_client().get(f"/vote/{contest.id}?section=case").get_data(as_text=True)
+    ranks = re.findall(r'<span class="vote-rank">(\d+)</span>(\S+?)</div>', page)
+    assert ranks == [("1", "甲案例"), ("2", "乙案例"), ("2", "丙案例"), ("4", "丁案例")]
