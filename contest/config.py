@@ -82,4 +82,6 @@ def build_config(instance_path: Path) -> dict:
         # Voting: requests per client IP to the vote endpoint (Flask-Limiter syntax).
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         "JSON_AS_ASCII": False,
+        # Backups on PostgreSQL: where pg_dump/pg_restore live (default: newest installed).
+        "PG_BIN_DIR": os.environ.get("PG_BIN_DIR", ""),
     }
