@@ -288,3 +288,29 @@ def prune(*, now: datetime) -> tuple[int, int]:
     a = db.session.execute(sa.delete(CaptchaChallenge).where(CaptchaChallenge.expires_at <= now)).rowcount
     b = db.session.execute(sa.delete(PhoneCode).where(PhoneCode.expires_at <= now)).rowcount
     return int(a or 0), int(b or 0)
+
+
+POLICY_FIELDS = ("votes_per_entry_per_day", "votes_per_voter_per_day", "ip_votes_per_entry_per_day", "captcha_mode",
+                 "captcha_after", "phone_verification", "show_counts", "burst_votes_per_minute")
+
+
+def update_policy(contest: Contest, values: dict, *, actor: User, now: datetime, ip: str = "") -> list[str]:
+    """Change the contest's vote policy; returns the names of changed fields. Audit-logged (old → new).
+    Raises VotingError when the daily cap is below the per-entry limit."""
+    from contest.contests.models import CaptchaMode
+
+    if values["votes_per_voter_per_day"] < values["votes_per_entry_per_day"]:
+        raise VotingError("“每人每天最多投票数”不能小于“每人每天每个作品可投票数”。")
+    changes = {}
+    for name in POLICY_FIELDS:
+        new = CaptchaMode(values[name]) if name == "captcha_mode" else values[name]
+        old = getattr(contest, name)
+        if old != new:
+            changes[name] = [getattr(old, "value", old), getattr(new, "value", new)]
+            setattr(contest, name, new)
+    if changes:
+        db.session.flush()
+        audit.record("contest_updated", actor=actor, contest_id=contest.id, target=contest, ip=ip, now=now,
+                     summary="修改投票规则：" + "，".join(f"{k} {a}→{b}" for k, (a, b) in changes.items()),
+                     detail={"voting_policy": changes})
+    return list(changes)

@@ -24,12 +24,13 @@ from contest.core.request_info import client_ip
 from contest.submissions.models import Entry, EntryKind, VideoCategory
 from contest.voting import captcha, policy, services, sms, voter as voter_mod
 from contest.voting import monitor as fraud
-from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, VoidForm, VoteForm
+from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, PolicyForm, VoidForm, VoteForm
 
 bp = Blueprint("voting", __name__)
 
 register_nav("public", "网络投票", "voting.index", 10)
 register_nav("organizer", "投票监控", "voting.monitor", 40)
+register_nav("organizer", "投票规则", "voting.policy_settings", 41)
 
 CASTING_RETRIES = 3
 
@@ -329,3 +330,33 @@ def void():
     db.session.commit()
     flash(f"已作废 {n} 票，相关作品的票数已同步更新。", "success")
     return redirect(url_for("voting.monitor"))
+
+
+@bp.route("/voting/settings", methods=["GET", "POST"])
+@roles_required(Role.ORGANIZER)
+def policy_settings():
+    """The current contest's vote policy: limits, captcha, phone verification, public counts, burst threshold."""
+    contest = get_current_contest()
+    if contest is None:
+        abort(404, "还没有征集活动。")
+    form = PolicyForm(obj=contest) if request.method == "GET" else PolicyForm()
+    if request.method == "GET":
+        form.captcha_mode.data = contest.captcha_mode.value
+    code = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                changed = services.update_policy(contest, {n: getattr(form, n).data for n in services.POLICY_FIELDS},
+                                                 actor=current_user, now=now(), ip=client_ip())
+            except services.VotingError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                code = 400
+            else:
+                db.session.commit()
+                flash("投票规则已保存。" if changed else "没有修改任何内容。", "success")
+                return redirect(url_for("voting.policy_settings"))
+        else:
+            flash("请按提示修改后再保存。", "error")
+            code = 400
+    return render_template("voting/settings.html", contest=contest, form=form), code

@@ -112,3 +112,29 @@ def test_burst_detail_lists_votes(app, login_as, clock):
         "b_entry": case.id, "b_kind": "net", "b_source": vote.net_hash,
         "b_minute": vote.created_at.strftime("%Y-%m-%dT%H:%M")}).get_data(as_text=True)
     assert page.count('name="vote_ids"') == 25
+
+
+def test_policy_settings_saved_and_audited(app, login_as):
+    contest = voting_contest()
+    org = make_organizer()
+    db.session.commit()
+    c = login_as(org)
+    assert c.get("/voting/settings").status_code == 200
+    data = {"votes_per_entry_per_day": "1", "votes_per_voter_per_day": "5", "ip_votes_per_entry_per_day": "80",
+            "captcha_mode": "always", "captcha_after": "0", "show_counts": "y", "burst_votes_per_minute": "15"}
+    assert c.post("/voting/settings", data=data).status_code == 302
+    db.session.expire_all()
+    assert (contest.votes_per_voter_per_day, contest.captcha_mode.value, contest.phone_verification,
+            contest.burst_votes_per_minute) == (5, "always", False, 15)
+    log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "contest_updated").order_by(AuditLog.id.desc()))
+    assert log.detail["voting_policy"]["votes_per_voter_per_day"] == [10, 5]
+    bad = c.post("/voting/settings", data=dict(data, votes_per_voter_per_day="0"))
+    assert bad.status_code == 400
+    assert "请填写1到1000之间的整数。" in bad.get_data(as_text=True)
+    inverted = c.post("/voting/settings", data=dict(data, votes_per_entry_per_day="3", votes_per_voter_per_day="2"))
+    assert inverted.status_code == 400
+    assert "不能小于" in inverted.get_data(as_text=True)
+    assert c.post("/voting/settings", data={}).status_code == 400
+    unit = make_user(Role.UNIT)
+    db.session.commit()
+    assert login_as(unit).get("/voting/settings").status_code == 403
