@@ -52,12 +52,11 @@ def _too_many(exc):
 
 
 def _refuse(status: int, message: str, code: str, entry_url: str | None = None, **extra):
-    if wants_json() or request.endpoint != "voting.vote":
-        if wants_json():
-            return jsonify(ok=False, error=message, code=code, **extra), status
-        return render_template("errors/error.html", code=status, title="未能投票", message=message), status
-    flash(message, "error")
-    return redirect(entry_url or url_for("voting.index"))
+    """JSON for vote.js; without JavaScript an error page with the same status and a way back."""
+    if wants_json():
+        return jsonify(ok=False, error=message, code=code, **extra), status
+    return render_template("voting/refused.html", code=status, message=message,
+                           back=entry_url or url_for("voting.index")), status
 
 
 def _load_contest(contest_id: int) -> Contest:

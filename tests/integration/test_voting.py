@@ -399,3 +399,15 @@ def test_list_ranks_share_places_on_equal_counts(app):
     page = app.test_client().get(f"/vote/{contest.id}?section=case").get_data(as_text=True)
     ranks = re.findall(r'<span class="vote-rank">(\d+)</span>(\S+?)</div>', page)
     assert ranks == [("1", "甲案例"), ("2", "乙案例"), ("2", "丙案例"), ("4", "丁案例")]
+
+
+def test_plain_form_refusal_keeps_status_and_message(app):
+    contest, case = _setup()
+    v = Visitor(app)
+    v.open(contest.id, case.id)
+    for expected in (302, 409):
+        resp = v.client.post(f"/vote/{contest.id}/entry/{case.id}/vote", data={"csrf_token": v.token},
+                             environ_base={"REMOTE_ADDR": v.ip}, csrf=False)
+        assert resp.status_code == expected
+    assert "您今天已经为该作品投过票了" in resp.get_data(as_text=True)
+    assert f'href="/vote/{contest.id}/entry/{case.id}"' in resp.get_data(as_text=True)
