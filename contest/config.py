@@ -79,6 +79,8 @@ def build_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": (_int("MAX_VIDEO_MB", 1024) + 8) * 1024 * 1024,
         "FFPROBE_TIMEOUT": _int("FFPROBE_TIMEOUT", 30),
         "SMS_SENDER": os.environ.get("SMS_SENDER", "log"),
+        # Voting: requests per client IP to the vote endpoint (Flask-Limiter syntax).
+        "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         "JSON_AS_ASCII": False,
         # Backups on PostgreSQL: where pg_dump/pg_restore live (default: newest installed).
         "PG_BIN_DIR": os.environ.get("PG_BIN_DIR", ""),

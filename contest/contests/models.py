@@ -74,6 +74,8 @@ class Contest(db.Model):
     phone_verification: Mapped[bool] = mapped_column(default=False)
     show_counts: Mapped[bool] = mapped_column(default=True)
     burst_votes_per_minute: Mapped[int] = mapped_column(default=20)
+    # Voting: votes from one IP for one entry per day (above the burst threshold so bursts can be flagged).
+    ip_votes_per_entry_per_day: Mapped[int] = mapped_column(default=50)
     # Expert review.
     blind_review: Mapped[bool] = mapped_column(default=False)
     trim_extremes: Mapped[bool] = mapped_column(default=False)

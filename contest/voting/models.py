@@ -29,6 +29,8 @@ class Vote(db.Model):
     # (1..votes_per_voter_per_day). Two concurrent requests cannot take the same slot.
     entry_slot: Mapped[int] = mapped_column(default=1)
     day_slot: Mapped[int] = mapped_column(default=1)
+    # The k-th vote from one IP for one entry on a day (1..contest.ip_votes_per_entry_per_day).
+    ip_slot: Mapped[int] = mapped_column(default=1)
     valid: Mapped[bool] = mapped_column(default=True)
     void_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     voided_at: Mapped[Optional[datetime]] = mapped_column()
@@ -37,8 +39,38 @@ class Vote(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("entry_id", "voter_hash", "day", "entry_slot", name="uq_vote_entry_voter_day_slot"),
         sa.UniqueConstraint("contest_id", "voter_hash", "day", "day_slot", name="uq_vote_contest_voter_day_slot"),
+        sa.UniqueConstraint("entry_id", "ip_hash", "day", "ip_slot", name="uq_vote_entry_ip_day_slot"),
+        sa.Index("ix_vote_contest_ip_day", "contest_id", "ip_hash", "day"),
+        sa.Index("ix_vote_contest_net_created", "contest_id", "net_hash", "created_at"),
         sa.Index("ix_vote_entry_created", "entry_id", "created_at"),
         sa.Index("ix_vote_contest_created", "contest_id", "created_at"),
         sa.Index("ix_vote_ip_created", "ip_hash", "created_at"),
-        sa.CheckConstraint("entry_slot >= 1 AND day_slot >= 1", name="slots_positive"),
+        sa.CheckConstraint("entry_slot >= 1 AND day_slot >= 1 AND ip_slot >= 1", name="slots_positive"),
     )
+
+
+class CaptchaChallenge(db.Model):
+    """An image captcha. One-time: the vote that solves it marks it used in the same transaction."""
+    __tablename__ = "captcha_challenge"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    answer: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[Optional[datetime]] = mapped_column()
+
+
+class PhoneCode(db.Model):
+    """A one-time SMS code for phone verification (only the hash of the phone and of the code is kept)."""
+    __tablename__ = "phone_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id", ondelete="CASCADE"))
+    phone_hash: Mapped[str] = mapped_column(sa.String(64))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[Optional[datetime]] = mapped_column()
+
+    __table_args__ = (sa.Index("ix_phone_code_contest_phone", "contest_id", "phone_hash", "created_at"),)

@@ -1,0 +1,140 @@
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from contest.accounts.models import Role
+from contest.core.models import AuditLog
+from contest.core.timeutil import utcnow
+from contest.extensions import db
+from contest.voting.models import Vote
+from tests.factories import make_expert, make_organizer, make_user
+from tests.integration.voting_support import Visitor, count_of, passed_case, voting_contest
+
+
+def _storm(app, contest, case, n, ip="10.5.5.5"):
+    """n votes for one entry from one IP with fresh cookies each time (a cookie-clearing script)."""
+    return [Visitor(app, ip=ip).vote(contest.id, case.id).status_code for _ in range(n)]
+
+
+def _setup(app, clock, n=25):
+    clock.set(utcnow().replace(second=10, microsecond=0))  # one minute for the whole storm
+    app.config["VOTE_RATE_LIMIT"] = "1000 per minute"
+    contest = voting_contest(burst_votes_per_minute=20, ip_votes_per_entry_per_day=50)
+    case, other = passed_case(contest, title="被刷票的作品"), passed_case(contest, title="正常作品")
+    org = make_organizer()
+    db.session.commit()
+    assert _storm(app, contest, case, n) == [200] * n
+    assert Visitor(app, ip="10.6.6.6").vote(contest.id, other.id).status_code == 200
+    return contest, case, other, org
+
+
+def test_monitor_forbidden_to_non_organizers(app, login_as):
+    voting_contest()
+    unit, expert = make_user(Role.UNIT), make_expert()
+    db.session.commit()
+    for user in (unit, expert):
+        c = login_as(user)
+        assert c.get("/voting/monitor").status_code == 403
+        assert c.post("/voting/monitor/void", data={"reason": "x"}).status_code == 403
+    assert app.test_client().get("/voting/monitor").status_code == 302
+
+
+def test_monitor_flags_burst_and_lists_busiest(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    page = login_as(org).get("/voting/monitor").get_data(as_text=True)
+    assert page.count('<tr class="burst">') == 2  # the IP and its /24
+    assert "被刷票的作品" in page
+    assert "<strong>25</strong>" in page
+    assert 'id="m-valid">26<' in page
+    assert "<polyline" in page
+
+
+def test_no_burst_below_threshold(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock, n=20)
+    page = login_as(org).get("/voting/monitor").get_data(as_text=True)
+    assert '<tr class="burst">' not in page
+    assert "没有发现集中投票" in page
+
+
+def test_void_whole_burst_updates_counts_and_audits(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    vote = db.session.scalars(sa.select(Vote).where(Vote.entry_id == case.id)).first()
+    c = login_as(org)
+    resp = c.post("/voting/monitor/void", data={
+        "entry_id": str(case.id), "source_kind": "ip", "source": vote.ip_hash,
+        "minute": vote.created_at.strftime("%Y-%m-%dT%H:%M"), "reason": "同一IP一分钟内集中投票"},
+        follow_redirects=True)
+    assert "已作废 25 票" in resp.get_data(as_text=True)
+    assert (count_of(case.id), count_of(other.id)) == (0, 1)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(Vote.valid.is_(False))) == 25
+    log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "votes_voided"))
+    assert log.detail["entries"] == {"被刷票的作品": 25}
+    assert log.detail["reason"] == "同一IP一分钟内集中投票"
+    again = c.post("/voting/monitor/void", data={
+        "entry_id": str(case.id), "source_kind": "ip", "source": vote.ip_hash,
+        "minute": vote.created_at.strftime("%Y-%m-%dT%H:%M"), "reason": "再来一次"})
+    assert again.status_code == 400
+    assert count_of(case.id) == 0
+    page = app.test_client().get(f"/vote/{contest.id}/entry/{case.id}").get_data(as_text=True)
+    assert '<strong class="vote-count" id="vote-count">0</strong>' in page
+
+
+def test_void_selected_votes(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    ids = list(db.session.scalars(sa.select(Vote.id).where(Vote.entry_id == case.id).order_by(Vote.id).limit(3)))
+    c = login_as(org)
+    resp = c.post("/voting/monitor/void", data={"vote_ids": [str(i) for i in ids], "reason": "核实为机器投票"},
+                  follow_redirects=True)
+    assert "已作废 3 票" in resp.get_data(as_text=True)
+    assert count_of(case.id) == 22
+
+
+def test_void_needs_reason_and_votes(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    vid = db.session.scalar(sa.select(Vote.id).where(Vote.entry_id == case.id).limit(1))
+    c = login_as(org)
+    no_reason = c.post("/voting/monitor/void", data={"vote_ids": [str(vid)], "reason": ""})
+    assert no_reason.status_code == 400
+    assert "请填写作废原因。" in no_reason.get_data(as_text=True)
+    nothing = c.post("/voting/monitor/void", data={"reason": "x"})
+    assert nothing.status_code == 400
+    assert "请先选择要作废的投票。" in nothing.get_data(as_text=True)
+    garbage = c.post("/voting/monitor/void", data={"vote_ids": ["abc"], "minute": "zzz", "reason": "x"})
+    assert garbage.status_code == 400
+    assert "提交的内容有误，请刷新页面后重试。" in garbage.get_data(as_text=True)
+    assert count_of(case.id) == 25
+
+
+def test_burst_detail_lists_votes(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    vote = db.session.scalars(sa.select(Vote).where(Vote.entry_id == case.id)).first()
+    page = login_as(org).get("/voting/monitor", query_string={
+        "b_entry": case.id, "b_kind": "net", "b_source": vote.net_hash,
+        "b_minute": vote.created_at.strftime("%Y-%m-%dT%H:%M")}).get_data(as_text=True)
+    assert page.count('name="vote_ids"') == 25
+
+
+def test_policy_settings_saved_and_audited(app, login_as):
+    contest = voting_contest()
+    org = make_organizer()
+    db.session.commit()
+    c = login_as(org)
+    assert c.get("/voting/settings").status_code == 200
+    data = {"votes_per_entry_per_day": "1", "votes_per_voter_per_day": "5", "ip_votes_per_entry_per_day": "80",
+            "captcha_mode": "always", "captcha_after": "0", "show_counts": "y", "burst_votes_per_minute": "15"}
+    assert c.post("/voting/settings", data=data).status_code == 302
+    db.session.expire_all()
+    assert (contest.votes_per_voter_per_day, contest.captcha_mode.value, contest.phone_verification,
+            contest.burst_votes_per_minute) == (5, "always", False, 15)
+    log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "contest_updated").order_by(AuditLog.id.desc()))
+    assert log.detail["voting_policy"]["votes_per_voter_per_day"] == [10, 5]
+    bad = c.post("/voting/settings", data=dict(data, votes_per_voter_per_day="0"))
+    assert bad.status_code == 400
+    assert "请填写1到1000之间的整数。" in bad.get_data(as_text=True)
+    inverted = c.post("/voting/settings", data=dict(data, votes_per_entry_per_day="3", votes_per_voter_per_day="2"))
+    assert inverted.status_code == 400
+    assert "不能小于" in inverted.get_data(as_text=True)
+    assert c.post("/voting/settings", data={}).status_code == 400
+    unit = make_user(Role.UNIT)
+    db.session.commit()
+    assert login_as(unit).get("/voting/settings").status_code == 403
