@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:36:33.254537
+Create Date: 2026-12-01 21:26:45.077628
 
 """
 from alembic import op
@@ -273,8 +273,12 @@ def upgrade():
     sa.Column('web_file_id', sa.Integer(), nullable=True),
     sa.Column('transcode_state', sa.Enum('not_needed', 'pending', 'running', 'done', 'failed', name='transcode_state', native_enum=False, length=20), nullable=False),
     sa.Column('probe', sa.JSON(), nullable=True),
+    sa.Column('thumb_file_id', sa.Integer(), nullable=True),
+    sa.Column('transcode_error', sa.String(length=500), nullable=False),
+    sa.Column('transcode_started_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['id'], ['entry.id'], name=op.f('fk_video_id_entry'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['poster_file_id'], ['stored_file.id'], name=op.f('fk_video_poster_file_id_stored_file')),
+    sa.ForeignKeyConstraint(['thumb_file_id'], ['stored_file.id'], name=op.f('fk_video_thumb_file_id_stored_file')),
     sa.ForeignKeyConstraint(['video_file_id'], ['stored_file.id'], name=op.f('fk_video_video_file_id_stored_file')),
     sa.ForeignKeyConstraint(['web_file_id'], ['stored_file.id'], name=op.f('fk_video_web_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_video'))
