@@ -18,7 +18,8 @@ def owner_entry(stored: StoredFile) -> Optional[Entry]:
     if entry is not None:
         return entry
     return db.session.scalar(sa.select(Video).where(sa.or_(
-        Video.video_file_id == stored.id, Video.poster_file_id == stored.id, Video.web_file_id == stored.id)).limit(1))
+        Video.video_file_id == stored.id, Video.poster_file_id == stored.id, Video.web_file_id == stored.id,
+        Video.thumb_file_id == stored.id)).limit(1))
 
 
 def expert_may_see(user, entry: Entry) -> bool:

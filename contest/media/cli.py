@@ -20,3 +20,12 @@ def probe_video(file: str) -> None:
     click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(0 if verdict.ok else 1)
 
+
+
+@contest_cli.command("transcode-pending")
+def transcode_pending() -> None:
+    """Make the web renditions still pending, and those a stopped server left half done."""
+    from contest.media.transcode import run_pending
+
+    done, failed = run_pending(current_app._get_current_object(), include_stale=True)
+    click.echo(f"转码完成 {done} 个，失败 {failed} 个。")

@@ -173,9 +173,32 @@ class Video(Entry):
     transcode_state: Mapped[TranscodeState] = mapped_column(
         _enum(TranscodeState, "transcode_state"), default=TranscodeState.NOT_NEEDED)
     probe: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # last probe verdict, for display
+    thumb_file_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("stored_file.id"))  # small poster
+    transcode_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # When the current transcode attempt was claimed: a RUNNING row older than the limit was left
+    # by a stopped server and is picked up again by ``flask contest transcode-pending``.
+    transcode_started_at: Mapped[Optional[datetime]] = mapped_column()
 
     video_file: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[video_file_id])
     poster_file: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[poster_file_id])
     web_file: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[web_file_id])
+    thumb_file: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[thumb_file_id])
+
+    @property
+    def duration_label(self) -> str:
+        """时长 as shown on the form, e.g. '2分30秒' ('' before a file is uploaded)."""
+        from contest.media.rules import format_duration
+
+        return format_duration(self.duration_seconds) if self.duration_seconds else ""
+
+    @property
+    def playable_file(self) -> Optional[StoredFile]:
+        """What a browser should play: the web rendition when there is one, else the original
+        (only when the original needs no rendition)."""
+        if self.web_file is not None:
+            return self.web_file
+        if self.transcode_state == TranscodeState.NOT_NEEDED:
+            return self.video_file
+        return None
 
     __mapper_args__ = {"polymorphic_identity": EntryKind.VIDEO}
