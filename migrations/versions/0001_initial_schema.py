@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:36:33.254537
+Create Date: 2026-12-01 21:12:53.255710
 
 """
 from alembic import op
@@ -151,6 +151,48 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_contest_id'), ['contest_id'], unique=False)
 
+    op.create_table('ranking_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('case', 'video', name='entry_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('current_key', sa.String(length=40), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('frozen_at', sa.DateTime(), nullable=False),
+    sa.Column('frozen_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_incomplete', sa.Boolean(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('unfrozen_at', sa.DateTime(), nullable=True),
+    sa.Column('unfrozen_by_id', sa.Integer(), nullable=True),
+    sa.Column('unfreeze_reason', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_ranking_snapshot_contest_id_contest'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['frozen_by_id'], ['user.id'], name=op.f('fk_ranking_snapshot_frozen_by_id_user')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['user.id'], name=op.f('fk_ranking_snapshot_published_by_id_user')),
+    sa.ForeignKeyConstraint(['unfrozen_by_id'], ['user.id'], name=op.f('fk_ranking_snapshot_unfrozen_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_snapshot')),
+    sa.UniqueConstraint('current_key', name=op.f('uq_ranking_snapshot_current_key'))
+    )
+    with op.batch_alter_table('ranking_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ranking_snapshot_contest_id'), ['contest_id'], unique=False)
+        batch_op.create_index('ix_ranking_snapshot_contest_kind', ['contest_id', 'kind'], unique=False)
+
+    op.create_table('ranking_winner_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('case', 'video', name='entry_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('mode', sa.Enum('top_n', 'manual', name='winner_mode', native_enum=False, length=20), nullable=False),
+    sa.Column('top_n', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('top_n >= 0', name=op.f('ck_ranking_winner_rule_top_n_nonneg')),
+    sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_ranking_winner_rule_contest_id_contest'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_ranking_winner_rule_updated_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_winner_rule')),
+    sa.UniqueConstraint('contest_id', 'kind', name='uq_winner_rule_contest_kind')
+    )
+    with op.batch_alter_table('ranking_winner_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ranking_winner_rule_contest_id'), ['contest_id'], unique=False)
+
     op.create_table('stored_file',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('storage_key', sa.String(length=255), nullable=False),
@@ -239,6 +281,24 @@ def upgrade():
     sa.ForeignKeyConstraint(['id'], ['entry.id'], name=op.f('fk_case_id_entry'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case'))
     )
+    op.create_table('ranking_winner_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('is_winner', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('length(reason) > 0', name=op.f('ck_ranking_winner_change_reason_required')),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['user.id'], name=op.f('fk_ranking_winner_change_changed_by_id_user')),
+    sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_ranking_winner_change_contest_id_contest'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], name=op.f('fk_ranking_winner_change_entry_id_entry'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_winner_change')),
+    sa.UniqueConstraint('entry_id', name=op.f('uq_ranking_winner_change_entry_id'))
+    )
+    with op.batch_alter_table('ranking_winner_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ranking_winner_change_contest_id'), ['contest_id'], unique=False)
+
     op.create_table('score_sheet',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('expert_id', sa.Integer(), nullable=False),
@@ -350,6 +410,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_score_sheet_entry_id'))
 
     op.drop_table('score_sheet')
+    with op.batch_alter_table('ranking_winner_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ranking_winner_change_contest_id'))
+
+    op.drop_table('ranking_winner_change')
     op.drop_table('case')
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_expert_id'))
@@ -370,6 +434,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stored_file_sha256'))
 
     op.drop_table('stored_file')
+    with op.batch_alter_table('ranking_winner_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ranking_winner_rule_contest_id'))
+
+    op.drop_table('ranking_winner_rule')
+    with op.batch_alter_table('ranking_snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_ranking_snapshot_contest_kind')
+        batch_op.drop_index(batch_op.f('ix_ranking_snapshot_contest_id'))
+
+    op.drop_table('ranking_snapshot')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_contest_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
