@@ -80,4 +80,6 @@ def build_config(instance_path: Path) -> dict:
         "FFPROBE_TIMEOUT": _int("FFPROBE_TIMEOUT", 30),
         "SMS_SENDER": os.environ.get("SMS_SENDER", "log"),
         "JSON_AS_ASCII": False,
+        # Backups on PostgreSQL: where pg_dump/pg_restore live (default: newest installed).
+        "PG_BIN_DIR": os.environ.get("PG_BIN_DIR", ""),
     }

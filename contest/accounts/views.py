@@ -1,7 +1,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from contest.accounts.forms import LoginForm, PasswordForm
+from contest.accounts.permissions import login_only, public_view
 from contest.accounts.services import AccountError, authenticate, change_password
 from contest.core import audit
 from contest.core.request_info import client_ip
@@ -32,6 +33,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public_view
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     """Log in with username and password."""
@@ -53,7 +55,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@login_only
 def logout():
     """Log out (POST with CSRF token)."""
     audit.record("logout", actor=current_user, target=current_user, ip=client_ip())
@@ -64,7 +66,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@login_only
 def password():
     """Change one's own password."""
     form = PasswordForm()

@@ -3,13 +3,14 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from contest.accounts.models import Role
-from contest.accounts.permissions import roles_required
+from contest.accounts.permissions import public_view, roles_required
 from contest.extensions import db
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
+@public_view
 def index():
     """Public landing page of the current contest."""
     return render_template("core/index.html")
@@ -37,6 +38,7 @@ def expert_home():
 
 
 @bp.route("/healthz")
+@public_view
 def healthz():
     """Liveness and database status as JSON."""
     try:

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 
+from contest.accounts.permissions import public_view
 from contest.extensions import db
 from contest.media import storage
 from contest.media.access import can_download
@@ -11,6 +12,7 @@ bp = Blueprint("media", __name__)
 
 @bp.route("/files/<int:file_id>")
 @bp.route("/files/<int:file_id>/<path:name>")
+@public_view  # access decided per file by can_download (404 otherwise)
 def download(file_id: int, name: str | None = None):
     """Serve a stored file after the access check; supports HTTP Range (206) for players."""
     stored = db.session.get(StoredFile, file_id)
