@@ -87,9 +87,3 @@ def declared_access(view: Callable) -> Optional[Access]:
 organizer_required = roles_required(Role.ORGANIZER)
 unit_required = roles_required(Role.UNIT)
 expert_required = roles_required(Role.EXPERT)
-
-
-def public_view(view):
-    """Mark a view as intentionally open to anonymous visitors (found by the security matrix test)."""
-    view.is_public_view = True
-    return view

@@ -394,9 +394,11 @@ def test_post_without_csrf_refused(scenario, org):
 
 
 def test_public_results_view_is_marked_public(app):
-    assert getattr(app.view_functions["ranking.results"], "is_public_view", False) is True
-    assert getattr(app.view_functions["ranking.results_current"], "is_public_view", False) is True
-    assert not getattr(app.view_functions["ranking.kind_page"], "is_public_view", False)
+    from contest.accounts.permissions import declared_access
+
+    assert declared_access(app.view_functions["ranking.results"]).kind == "public"
+    assert declared_access(app.view_functions["ranking.results_current"]).kind == "public"
+    assert declared_access(app.view_functions["ranking.kind_page"]).kind == "roles"
 
 
 def test_snapshot_page(scenario, org):
