@@ -3,9 +3,9 @@
 # Best effort: without root or without apt, it says what is missing and carries on
 # (the tests that need a missing binary are skipped with that reason).
 set -u
-want=(ffmpeg postgresql redis-server chromium fonts-noto-cjk wrk nginx-light)
+want=(ffmpeg postgresql redis-server chromium fonts-noto-cjk wrk nginx-light openssl)
 declare -A bin_of=([ffmpeg]=ffprobe [postgresql]=initdb [redis-server]=redis-server [chromium]=chromium
-                   [fonts-noto-cjk]="" [wrk]=wrk [nginx-light]=nginx)
+                   [fonts-noto-cjk]="" [wrk]=wrk [nginx-light]=nginx [openssl]=openssl)
 missing=()
 for pkg in "${want[@]}"; do
   b=${bin_of[$pkg]}
