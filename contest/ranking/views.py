@@ -26,7 +26,7 @@ register_nav("organizer", "排名与发布", "ranking.index", 70)
 register_nav("public", "评选结果", "ranking.results_current", 60)
 
 # Public entry pages belong to the voting feature; the first endpoint that exists is used.
-ENTRY_ENDPOINTS = ("voting.entry", "voting.entry_detail", "voting.detail", "voting.show")
+ENTRY_ENDPOINTS = ("voting.entry_page", "voting.entry", "voting.entry_detail")
 
 
 def _contest_or_404(contest_id: int) -> Contest:
@@ -67,11 +67,11 @@ def _bj_iso(value: str | None) -> str:
 
 
 @bp.app_template_global()
-def entry_public_url(entry_id: int) -> str:
+def entry_public_url(contest_id: int, entry_id: int) -> str:
     for endpoint in ENTRY_ENDPOINTS:
         if endpoint in current_app.view_functions:
             try:
-                return url_for(endpoint, entry_id=entry_id)
+                return url_for(endpoint, contest_id=contest_id, entry_id=entry_id)
             except BuildError:
                 continue
     return f"#entry-{entry_id}"
