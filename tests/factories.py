@@ -106,3 +106,58 @@ def make_video(contest: Contest, unit: Unit | None = None, *, submitted: bool = 
     db.session.add(video)
     db.session.flush()
     return video
+
+
+# ---- ranking helpers (ranking feature) -------------------------------------------------------------
+
+
+def add_votes(entry, count: int, *, valid: bool = True, day=None, now: datetime | None = None) -> list:
+    """``count`` Vote rows for ``entry`` from distinct voters; valid ones also raise ``entry.vote_count``
+    (the denormalised count the voting service maintains)."""
+    import hashlib
+
+    from contest.core.timeutil import beijing_date
+    from contest.voting.models import Vote
+
+    now = now or utcnow()
+    votes = []
+    for _ in range(count):
+        n = next(_seq)
+        h = hashlib.sha256(f"voter-{n}".encode()).hexdigest()
+        vote = Vote(contest_id=entry.contest_id, entry_id=entry.id, created_at=now, day=day or beijing_date(now),
+                    voter_hash=h, ip_hash=hashlib.sha256(f"ip-{n}".encode()).hexdigest(), valid=valid,
+                    void_reason="" if valid else "刷票嫌疑")
+        db.session.add(vote)
+        votes.append(vote)
+    if valid:
+        entry.vote_count = (entry.vote_count or 0) + count
+    db.session.flush()
+    return votes
+
+
+def assign_expert(expert, entry):
+    from contest.review.models import Assignment
+
+    assignment = Assignment(expert_id=expert.id, entry_id=entry.id)
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def add_score_sheet(expert, entry, total, *, submitted: bool = True, assign: bool = True,
+                    now: datetime | None = None):
+    """A score sheet with ``total`` (str/Decimal) from ``expert`` for ``entry`` (assigning the expert
+    first unless ``assign=False``)."""
+    from decimal import Decimal
+
+    from contest.review.models import ScoreSheet, SheetState
+
+    if assign:
+        assign_expert(expert, entry)
+    now = now or utcnow()
+    sheet = ScoreSheet(expert_id=expert.id, entry_id=entry.id, total=Decimal(str(total)),
+                       state=SheetState.SUBMITTED if submitted else SheetState.DRAFT,
+                       submitted_at=now if submitted else None, updated_at=now)
+    db.session.add(sheet)
+    db.session.flush()
+    return sheet

@@ -1,0 +1,319 @@
+"""Exports: Excel of a ranking, Word 公示名单 of the winners, ZIP of all submissions by unit, CSV of votes.
+
+The Excel and Word files are small (one row per entry) and built from the plain ranking data. The ZIP
+and the vote CSV can be large: the ZIP is written file by file into a temporary file on disk and
+streamed back in chunks; the CSV is generated row by row from a server-side cursor.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Iterator, Optional
+
+import sqlalchemy as sa
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from contest.accounts.models import Unit
+from contest.core.timeutil import format_beijing, to_beijing
+from contest.extensions import db
+from contest.media import storage
+from contest.media.models import StoredFile
+from contest.ranking import scoring
+from contest.submissions.models import Case, Entry, EntryKind, EntryState, Video
+from contest.voting.models import Vote
+
+try:  # the Word forms (附件1 / 附件2) are rendered by the documents package when present
+    from contest.documents.case_form import case_docx_bytes
+except ImportError:  # pragma: no cover - depends on which features are installed
+    case_docx_bytes = None
+try:
+    from contest.documents.video_form import video_docx_bytes
+except ImportError:  # pragma: no cover
+    video_docx_bytes = None
+
+CHUNK = 1024 * 1024
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _exact_number(text: str) -> float | int:
+    value = scoring.parse_fraction_text(text)
+    return int(value) if value.denominator == 1 else float(value)
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def ranking_xlsx(data: dict, *, frozen_label: str = "") -> bytes:
+    """The full ranking of one kind as .xlsx: one row per entry with valid votes, vote score, each
+    expert's total, expert score, final score, rank and winner; a second sheet 计算说明 holds the
+    weights, the trim rule and the maximum votes, so the final scores can be recomputed from the
+    file alone."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    experts = data["experts"]
+    is_video = data["kind"] == EntryKind.VIDEO.value
+    header = ["排名", "作品编号", "作品名称", "申报单位"]
+    if is_video:
+        header.append("视频类别")
+    header += ["提交时间（北京时间）", "有效票数", "投票得分"]
+    header += [f"专家{e['name']}（{e['id']}）" for e in experts]
+    header += ["去掉的评分", "有效评分份数", "专家得分", "最终得分", "是否获奖"]
+    ws.append(header)
+    names = {str(e["id"]): e["name"] for e in experts}
+    for r in data["rows"]:
+        line = [r["rank"], r["entry_id"], r["title"], r["unit"]]
+        if is_video:
+            line.append(r["category_label"])
+        submitted = ""
+        if r["submitted_at"]:
+            submitted = format_beijing(datetime.fromisoformat(r["submitted_at"]), "%Y-%m-%d %H:%M:%S")
+        line += [submitted, r["valid_votes"], _exact_number(r["vote_score"])]
+        for e in experts:
+            total = r["expert_totals"].get(str(e["id"]))
+            line.append(_exact_number(total) if total is not None else None)
+        dropped = "、".join(names.get(str(x), str(x)) for x in r["dropped_experts"])
+        line += [dropped, r["expert_count"] - len(r["dropped_experts"]), _exact_number(r["expert_score"]),
+                 _exact_number(r["final_score"]), "是" if r["winner"] else "否"]
+        ws.append(line)
+    first_score_col = header.index("投票得分") + 1
+    for col in range(first_score_col, len(header) - 1):
+        letter = get_column_letter(col)
+        for cell in ws[letter][1:]:
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = "0.00"
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["C"].width = 36
+    ws.column_dimensions["D"].width = 22
+
+    info = wb.create_sheet("计算说明")
+    f = data["formula"]
+    info.append(["活动", data["contest_title"]])
+    info.append(["作品类别", data["kind_label"] + (f"（{data['category_label']}）" if data.get("category") else "")])
+    info.append(["结果状态", frozen_label or "未冻结（按当前数据实时计算）"])
+    info.append(["投票权重（%）", f["vote_weight_pct"]])
+    info.append(["专家权重（%）", f["expert_weight_pct"]])
+    info.append(["去掉一个最高分和一个最低分", "是" if f["trim_extremes"] else "否"])
+    info.append(["去掉最高最低分的最少评分份数", f["trim_min_sheets"]])
+    info.append(["同类作品最高有效票数", f["max_votes"]])
+    info.append(["获奖规则", f"{data['winner_rule']['mode_label']}，N = {data['winner_rule']['top_n']}"])
+    info.append(["计算公式", f["text"]])
+    for c in data["winner_rule"]["changes"]:
+        info.append(["手动调整", f"作品 {c['entry_id']}：{'设为获奖' if c['is_winner'] else '取消获奖'}，原因：{c['reason']}"])
+    info.column_dimensions["A"].width = 30
+    info.column_dimensions["B"].width = 100
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- Word 公示名单
+
+
+def winners_docx(contest, results: list[dict], *, published_on=None) -> bytes:
+    """公示名单: per kind, the winners in rank order (序号, 作品名称, 申报单位, 最终得分), ready to send to
+    新华信用 / 信用中国（陕西西安）. ``results`` items carry ``kind`` (EntryKind) and ``rows``."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(12)
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(f"{contest.title}评选结果公示名单")
+    run.bold = True
+    run.font.size = Pt(16)
+    doc.add_paragraph(
+        f"根据{contest.doc_number or '活动通知'}，经案例初筛、网络投票（权重 {contest.vote_weight_pct}%）和"
+        f"专家评审（权重 {contest.expert_weight_pct}%），评选结果如下：")
+    for section in results:
+        kind = section["kind"]
+        winners = [r for r in section["rows"] if r["winner"]]
+        doc.add_heading(f"{kind.label}（{len(winners)} 个）", level=2)
+        table = doc.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ["序号", "作品名称", "申报单位", "最终得分"]):
+            cell.text = text
+        for i, r in enumerate(winners, start=1):
+            cells = table.add_row().cells
+            cells[0].text = str(i)
+            cells[1].text = r["title"]
+            cells[2].text = r["unit"]
+            cells[3].text = r["final_score_2dp"]
+    doc.add_paragraph("")
+    sign = doc.add_paragraph(contest.organizer_name or "")
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if published_on is not None:
+        date_p = doc.add_paragraph(to_beijing(published_on).strftime("%Y年%m月%d日"))
+        date_p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- ZIP of submissions
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def safe_component(text: str, limit: int = 60) -> str:
+    """A path component for inside the ZIP: no separators, no control or reserved characters."""
+    cleaned = _UNSAFE.sub("_", text or "").strip(" .") or "未命名"
+    return cleaned[:limit]
+
+
+def _fallback_form_docx(entry: Entry) -> bytes:
+    """A plain field table, used only while the documents package has no renderer for this kind."""
+    doc = Document()
+    doc.add_heading(entry.title or "未命名", level=1)
+    fields = [("申报单位", entry.unit.name if entry.unit else "")]
+    if isinstance(entry, Case):
+        fields += [("联系人", entry.contact_name), ("联系电话", entry.contact_phone), ("邮箱", entry.contact_email),
+                   ("单位地址", entry.unit_address), ("案例主题", "、".join(entry.themes or [])),
+                   ("案例特色或亮点", entry.highlights), ("一、要解决的问题", entry.part_problem),
+                   ("二、创新举措", entry.part_measures), ("三、工作成效及意义", entry.part_effects)]
+    elif isinstance(entry, Video):
+        fields += [("类别", entry.category.label if entry.category else ""), ("导演", entry.director),
+                   ("制片人或制片单位", entry.producer), ("参选单位联系人及电话", entry.contact),
+                   ("曾获区县级以上主要荣誉", entry.honors), ("剧情摘要", entry.synopsis),
+                   ("作品简介", entry.introduction)]
+    fields += [("推荐单位意见", entry.recommender_opinion), ("备注", entry.remarks)]
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in fields:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value or ""
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def form_docx(entry: Entry) -> bytes:
+    if isinstance(entry, Case) and case_docx_bytes is not None:
+        return case_docx_bytes(entry)
+    if isinstance(entry, Video) and video_docx_bytes is not None:
+        return video_docx_bytes(entry)
+    return _fallback_form_docx(entry)
+
+
+def submitted_entries(contest_id: int) -> list[Entry]:
+    return list(db.session.scalars(
+        sa.select(Entry).join(Unit, Unit.id == Entry.unit_id)
+        .where(Entry.contest_id == contest_id, Entry.state == EntryState.SUBMITTED)
+        .order_by(Unit.name, Entry.kind, Entry.id)))
+
+
+def write_submissions_zip(contest_id: int, upload_root: str | Path, out: IO[bytes]) -> int:
+    """Write every submitted entry into ``out`` as a ZIP organised by unit:
+    ``<单位>/<案例|短视频>-<编号>-<名称>/`` holding the Word form, the stamped scan and (videos) the
+    video file, plus ``清单.csv`` listing every entry and its files. Files are copied from disk in
+    chunks. Returns the number of entries written."""
+    import zipfile
+
+    entries = submitted_entries(contest_id)
+    listing = io.StringIO()
+    writer = csv.writer(listing)
+    writer.writerow(["申报单位", "作品类别", "作品编号", "作品名称", "提交时间（北京时间）", "初筛结果", "文件"])
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for entry in entries:
+            unit_dir = safe_component(entry.unit.name)
+            kind_word = "案例" if entry.kind == EntryKind.CASE else "短视频"
+            folder = f"{unit_dir}/{kind_word}-{entry.id}-{safe_component(entry.title, 40)}"
+            files = []
+            form_name = "申报表.docx" if entry.kind == EntryKind.CASE else "推荐表.docx"
+            zf.writestr(f"{folder}/{form_name}", form_docx(entry))
+            files.append(form_name)
+            attachments: list[tuple[str, Optional[StoredFile]]] = [("盖章扫描件", entry.scan_file)]
+            if isinstance(entry, Video):
+                attachments.append(("视频", entry.video_file))
+            for label, stored in attachments:
+                if stored is None:
+                    continue
+                path = storage.path_of(stored, upload_root)
+                if not path.exists():
+                    files.append(f"{label}（文件缺失）")
+                    continue
+                name = f"{label}{Path(stored.storage_key).suffix}"
+                compress = zipfile.ZIP_STORED if stored.purpose == "video" else zipfile.ZIP_DEFLATED
+                zf.write(path, f"{folder}/{name}", compress_type=compress)
+                files.append(name)
+            writer.writerow([entry.unit.name, entry.kind.label, entry.id, entry.title,
+                             format_beijing(entry.submitted_at, "%Y-%m-%d %H:%M:%S"),
+                             entry.screening_status.label, "；".join(files)])
+        zf.writestr("清单.csv", "\ufeff" + listing.getvalue())
+    return len(entries)
+
+
+def submissions_zip_stream(contest_id: int, upload_root: str | Path) -> tuple[Iterator[bytes], int]:
+    """Build the ZIP into an anonymous temporary file and return (chunk iterator, size). Memory stays
+    flat whatever the size of the videos; the temporary file disappears when the iterator ends."""
+    tmp = tempfile.TemporaryFile()
+    try:
+        write_submissions_zip(contest_id, upload_root, tmp)
+        size = tmp.tell()
+        tmp.seek(0)
+    except BaseException:
+        tmp.close()
+        raise
+
+    def chunks():
+        try:
+            while True:
+                block = tmp.read(CHUNK)
+                if not block:
+                    break
+                yield block
+        finally:
+            tmp.close()
+
+    return chunks(), size
+
+
+# --------------------------------------------------------------------------- CSV of votes
+
+
+VOTE_CSV_HEADER = ["投票编号", "作品编号", "作品类别", "作品名称", "投票时间（北京时间）", "投票日（北京时间）",
+                   "是否有效", "作废原因", "作废时间（北京时间）", "投票人标识（哈希）", "IP（哈希）", "网段（哈希）"]
+
+
+def votes_csv_rows(contest_id: int, batch: int = 2000) -> Iterator[str]:
+    """Every vote of the contest as CSV text, generated in batches (constant memory). Starts with a
+    BOM so that Excel opens the Chinese text correctly."""
+    titles = {eid: (kind, title) for eid, kind, title in db.session.execute(
+        sa.select(Entry.id, Entry.kind, Entry.title).where(Entry.contest_id == contest_id))}
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(VOTE_CSV_HEADER)
+    yield "\ufeff" + buf.getvalue()
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(Vote.id, Vote.entry_id, Vote.created_at, Vote.day, Vote.valid, Vote.void_reason,
+                      Vote.voided_at, Vote.voter_hash, Vote.ip_hash, Vote.net_hash)
+            .where(Vote.contest_id == contest_id, Vote.id > last_id).order_by(Vote.id).limit(batch)).all()
+        if not rows:
+            break
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        for vid, eid, created, day, valid, reason, voided, voter, ip, net in rows:
+            kind, title = titles.get(eid, (None, ""))
+            writer.writerow([vid, eid, kind.label if kind else "", title,
+                             format_beijing(created, "%Y-%m-%d %H:%M:%S"), day.isoformat() if day else "",
+                             "有效" if valid else "无效", reason or "",
+                             format_beijing(voided, "%Y-%m-%d %H:%M:%S"), voter, ip, net])
+        last_id = rows[-1][0]
+        yield buf.getvalue()
+
