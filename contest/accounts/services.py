@@ -153,6 +153,25 @@ def save_unit(unit: Optional[Unit], *, actor: User, now: datetime, name: str, ki
     return unit
 
 
+def delete_unit(unit: Unit, *, actor: User, now: datetime, ip: str = "") -> None:
+    """Delete a unit that has no accounts and no entries (a mistaken addition or import row).
+
+    Raises AccountError saying what still refers to the unit otherwise.
+    """
+    from contest.submissions.models import Entry
+
+    accounts = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        sa.or_(User.unit_id == unit.id, User.conflict_unit_id == unit.id)))
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.unit_id == unit.id))
+    if accounts or entries:
+        raise AccountError(f"单位“{unit.name}”下还有 {accounts} 个关联账号、{entries} 个作品，不能删除；"
+                           "如不再使用，请停用其账号。")
+    name, kind = unit.name, unit.kind.label
+    audit.record("unit_deleted", actor=actor, target=unit, summary=f"{kind}：{name}", ip=ip, now=now)
+    db.session.delete(unit)
+    db.session.flush()
+
+
 def check_unit_import(table: list[list]):
     """Validate an import table against the database (see rules.check_import)."""
     from contest.accounts.rules import check_import

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from contest.accounts.models import Unit, UnitKind, User
 from contest.accounts.rules import IMPORT_COLUMNS
-from contest.accounts.services import AccountError, check_unit_import, import_units, save_unit
+from contest.accounts.services import AccountError, check_unit_import, delete_unit, import_units, save_unit
 from contest.accounts.permissions import organizer_required
 from contest.admin.blueprint import bp
 from contest.admin.forms import ConfirmForm, ImportUploadForm, UnitFilterForm, UnitForm
@@ -74,6 +74,27 @@ def unit_edit(unit_id: int):
     if unit is None:
         abort(404)
     return _unit_form_page(unit)
+
+
+@bp.route("/units/<int:unit_id>/delete", methods=["POST"])
+@organizer_required
+def unit_delete(unit_id: int):
+    """Delete a unit without accounts or entries."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = unit.name
+    try:
+        delete_unit(unit, actor=current_user, now=now(), ip=client_ip())
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"单位“{name}”已删除。", "success")
+    return redirect(url_for("admin.units"))
 
 
 # --- Import: upload -> stored server-side -> preview -> confirm (all or nothing) -------------------

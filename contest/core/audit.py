@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "unit_created": "创建单位",
     "unit_updated": "修改单位",
     "units_imported": "导入单位",
+    "unit_deleted": "删除单位",
     "contest_created": "创建活动",
     "contest_updated": "修改活动设置",
     "phase_changed": "修改阶段时间",

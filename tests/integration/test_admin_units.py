@@ -203,3 +203,27 @@ def test_import_template_is_a_valid_import(app, login_as):
     assert [c.value for c in ws[1]] == IMPORT_COLUMNS
     _upload(c, resp.data)
     assert "确认导入" in c.get("/admin/units/import/preview").get_data(as_text=True)
+
+
+def test_delete_unit_only_without_accounts_or_entries(app, login_as):
+    from tests.factories import make_case, make_contest, make_user
+
+    org = make_organizer()
+    contest = make_contest()
+    empty = make_unit("误加的单位")
+    with_account = make_unit("有账号的单位")
+    make_user(Role.UNIT, unit=with_account)
+    with_case = make_unit("有案例的单位")
+    make_case(contest, with_case)
+    db.session.commit()
+    c = login_as(org)
+    resp = c.post(f"/admin/units/{with_account.id}/delete", follow_redirects=True)
+    assert "单位“有账号的单位”下还有 1 个关联账号、0 个作品，不能删除" in resp.get_data(as_text=True)
+    resp = c.post(f"/admin/units/{with_case.id}/delete", follow_redirects=True)
+    assert "下还有 0 个关联账号、1 个作品，不能删除" in resp.get_data(as_text=True)
+    resp = c.post(f"/admin/units/{empty.id}/delete", follow_redirects=True)
+    assert "单位“误加的单位”已删除。" in resp.get_data(as_text=True)
+    assert set(db.session.scalars(sa.select(Unit.name))) == {"有账号的单位", "有案例的单位"}
+    entry = db.session.scalar(sa.select(AuditLog).order_by(AuditLog.id.desc()))
+    assert (entry.action, entry.summary) == ("unit_deleted", "区县：误加的单位")
+    assert c.post("/admin/units/99999/delete").status_code == 404
