@@ -8,7 +8,7 @@ from tests.e2e.conftest import login
 PASSWORD = "Cases2024pw"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def unit_account(live_server):
     from contest.accounts.models import Role, Unit, UnitKind
     from contest.accounts.services import create_user
@@ -72,4 +72,16 @@ def test_live_counter_matches_server_rule_and_boundary(unit_account, desktop, sh
     page.wait_for_url(lambda url: "/cases/new" not in url)
     assert "案例已保存为草稿" in page.inner_text("main")
     assert "2000 / 2000 字" in page.inner_text("main")
+    page_errors.assert_none()
+
+
+def test_case_form_fits_a_phone(unit_account, phone, page_errors):
+    live = unit_account
+    page = phone.new_page()
+    login(page, live, "e2e_cases_unit", PASSWORD)
+    page.goto(live("/cases/new"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the case form is {width}px wide on a 390px phone"
+    page.fill("textarea[name=part_problem]", "手机上 输入")
+    assert counter_text(page) == "已输入 5 字 / 上限 2000 字"
     page_errors.assert_none()
