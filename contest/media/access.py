@@ -44,5 +44,38 @@ def can_download(user, stored: StoredFile) -> bool:
     if entry is None:
         return False
     if getattr(user, "is_authenticated", False) and user.is_expert and expert_may_see(user, entry):
-        return True
+        # Blind review: the stamped scan bears the unit's seal, so experts never get it.
+        if not (stored.purpose == "scan" and _blind(entry)):
+            return True
     return stored.purpose in PUBLIC_PURPOSES and entry.is_public
+
+
+# --- review: neutral download names for experts (blind review never leaks a client file name) ---
+
+_PURPOSE_LABELS = {"scan": "盖章扫描件", "video": "视频", "web": "视频", "poster": "封面", "thumb": "封面"}
+
+
+def _blind(entry: Entry) -> bool:
+    from contest.contests.models import Contest
+
+    contest = db.session.get(Contest, entry.contest_id)
+    return bool(contest and contest.blind_review)
+
+
+def neutral_name(stored: StoredFile, entry_id: int) -> str:
+    """A download name that says nothing about the submitting unit: 作品12-视频.mp4."""
+    import mimetypes
+
+    ext = mimetypes.guess_extension(stored.content_type or "") or ""
+    if ext == ".jpe":
+        ext = ".jpg"
+    return f"作品{entry_id}-{_PURPOSE_LABELS.get(stored.purpose, '附件')}{ext}"
+
+
+def forced_download_name(user, stored: StoredFile) -> Optional[str]:
+    """For an expert, the neutral name every download must carry (whatever name the URL asks for);
+    None for everyone else."""
+    if not (getattr(user, "is_authenticated", False) and user.is_expert):
+        return None
+    entry = owner_entry(stored)
+    return neutral_name(stored, entry.id if entry is not None else 0)

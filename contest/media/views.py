@@ -4,7 +4,7 @@ from flask_login import current_user
 from contest.accounts.permissions import public_view
 from contest.extensions import db
 from contest.media import storage
-from contest.media.access import can_download
+from contest.media.access import can_download, forced_download_name
 from contest.media.models import StoredFile
 
 bp = Blueprint("media", __name__)
@@ -24,7 +24,7 @@ def download(file_id: int, name: str | None = None):
     as_attachment = stored.purpose not in {"video", "web", "poster", "thumb"} and not stored.content_type.startswith("image/")
     resp = send_file(path, mimetype=stored.content_type, conditional=True, etag=stored.sha256[:32],
                      as_attachment=as_attachment,
-                     download_name=name or stored.original_name or path.name, max_age=0)
+                     download_name=forced_download_name(current_user, stored) or name or stored.original_name or path.name, max_age=0)
     resp.headers["Cache-Control"] = "private, max-age=0"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

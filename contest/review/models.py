@@ -26,7 +26,11 @@ class RubricCriterion(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     max_score: Mapped[int] = mapped_column()
 
-    __table_args__ = (sa.CheckConstraint("max_score > 0", name="max_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("max_score > 0", name="max_positive"),
+        # Lazy creation of the default rubric may race; the second request's insert fails here.
+        sa.UniqueConstraint("contest_id", "kind", "position", name="uq_rubric_criterion_position"),
+    )
 
 
 class Assignment(db.Model):
@@ -66,6 +70,12 @@ class ScoreSheet(db.Model):
     submitted_at: Mapped[Optional[datetime]] = mapped_column()
 
     items: Mapped[list["ScoreItem"]] = relationship(back_populates="sheet", cascade="all, delete-orphan")
+    expert: Mapped[User] = relationship(foreign_keys=[expert_id])
+    entry: Mapped[Entry] = relationship(foreign_keys=[entry_id])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == SheetState.SUBMITTED
 
     __table_args__ = (
         sa.UniqueConstraint("expert_id", "entry_id", name="uq_score_sheet_expert_entry"),

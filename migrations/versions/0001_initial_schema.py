@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:36:33.254537
+Create Date: 2026-12-01 21:13:57.582795
 
 """
 from alembic import op
@@ -99,7 +99,8 @@ def upgrade():
     sa.Column('max_score', sa.Integer(), nullable=False),
     sa.CheckConstraint('max_score > 0', name=op.f('ck_rubric_criterion_max_positive')),
     sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_rubric_criterion_contest_id_contest'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_criterion'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_criterion')),
+    sa.UniqueConstraint('contest_id', 'kind', 'position', name='uq_rubric_criterion_position')
     )
     with op.batch_alter_table('rubric_criterion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rubric_criterion_contest_id'), ['contest_id'], unique=False)
