@@ -67,6 +67,8 @@ def test_default_assignment_skips_conflict_and_unpassed(world):
 def test_assignment_matrix_post_adds_removes_and_refuses_conflict(world, login_as):
     w = world
     c = login_as(w["org"])
+    page = c.get("/review/assignments?kind=case").get_data(as_text=True)
+    assert page.count('name="pairs"') == 5 and page.count("checked") == 5 and "回避" in page
     wanted = [f"{w['e1'].id}-{w['case1'].id}", f"{w['conflicted'].id}-{w['case1'].id}"]
     resp = c.post("/review/assignments?kind=case", data={"pairs": wanted}, follow_redirects=True)
     body = resp.get_data(as_text=True)
@@ -438,3 +440,33 @@ def test_demo_review_seeder_assigns_and_scores(app):
     totals = services.submitted_totals(contest.id, EntryKind.CASE)
     assert sorted(len(v) for v in totals.values()) == [1, 1]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSheet)) == 3
+
+
+def test_video_blind_mode_hides_producer_and_names_files_neutrally(app, login_as):
+    import os
+    from contest.media.models import StoredFile
+    contest = make_contest(schedule=open_schedule(Phase.REVIEW), blind_review=True)
+    unit = make_unit(UNIT_NAME)
+    root = app.config["UPLOAD_ROOT"]
+    os.makedirs(f"{root}/vv/ww", exist_ok=True)
+    with open(f"{root}/vv/ww/v.mp4", "wb") as fh:
+        fh.write(b"\x00\x00\x00\x18ftypmp42" + b"0" * 100)
+    stored = StoredFile(storage_key="vv/ww/v.mp4", purpose="video", content_type="video/mp4", size=112,
+                        sha256="1" * 64, original_name=f"{UNIT_NAME}宣传片.mp4", unit_id=unit.id)
+    db.session.add(stored)
+    db.session.flush()
+    video = make_video(contest, unit, passed=True, title="诚信微故事", video_file_id=stored.id,
+                       producer=UNIT_NAME, contact="赵秘密 13900000000")
+    expert, org = make_expert(), make_organizer()
+    services.assign_default(contest, EntryKind.VIDEO, actor=org, now=utcnow())
+    db.session.commit()
+    c = login_as(expert)
+    page = c.get(f"/review/entries/{video.id}").get_data(as_text=True)
+    assert "诚信微故事" in page and f"/files/{stored.id}/" in page
+    assert UNIT_NAME not in page and "赵秘密" not in page
+    resp = c.get(f"/files/{stored.id}")
+    assert resp.status_code == 200
+    from urllib.parse import quote
+    assert resp.headers["Content-Disposition"] == (f"inline; filename={video.id}-.mp4; "
+                                                   f"filename*=UTF-8''{quote(f'作品{video.id}-视频.mp4')}")
+    assert "赵秘密" not in c.get("/expert").get_data(as_text=True)
