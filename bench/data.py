@@ -98,16 +98,35 @@ def bulk_votes(contest_id: int, entry_ids: list[int], count: int, *, start: int 
     created = (now - timedelta(hours=1)).replace(microsecond=0)
     params = {"contest": contest_id, "first": first, "ne": n_entries, "start": start, "stop": start + count,
               "created": created, "day": beijing_date(created)}
-    cols = ("contest_id, entry_id, created_at, day, voter_hash, ip_hash, net_hash, ua_hash, phone_hash, "
-            "entry_slot, day_slot, valid, void_reason")
-    if db.engine.dialect.name == "postgresql":
-        sql = (f"INSERT INTO vote ({cols}) SELECT :contest, :first + (n % :ne), :created, :day, "
-               "lpad(to_hex(n), 64, '0'), lpad(to_hex(n % 65536), 64, '0'), '', '', '', 1, 1, true, '' "
-               "FROM generate_series(:start, :stop - 1) AS n")
+    pg = db.engine.dialect.name == "postgresql"
+    exprs = {
+        "contest_id": ":contest", "entry_id": ":first + (n % :ne)", "created_at": ":created", "day": ":day",
+        "voter_hash": "lpad(to_hex(n), 64, '0')" if pg else "printf('%064x', n)",
+        "ip_hash": "lpad(to_hex(n % 65536), 64, '0')" if pg else "printf('%064x', n % 65536)",
+        "valid": "true" if pg else "1",
+    }
+    from contest.voting.models import Vote
+
+    for col in Vote.__table__.columns:
+        # Every other column the voting feature has (slots, hashes, reasons) takes its model default.
+        if col.name in exprs or col.primary_key:
+            continue
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None
+        if default is None:
+            continue
+        key = f"d_{col.name}"
+        params[key] = default
+        exprs[col.name] = f":{key}"
+    cols = ", ".join(exprs)
+    values = ", ".join(exprs.values())
+    if pg:
+        sql = f"INSERT INTO vote ({cols}) SELECT {values} FROM generate_series(:start, :stop - 1) AS n"
     else:
         sql = ("WITH RECURSIVE seq(n) AS (SELECT :start UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < :stop) "
-               f"INSERT INTO vote ({cols}) SELECT :contest, :first + (n % :ne), :created, :day, "
-               "printf('%064x', n), printf('%064x', n % 65536), '', '', '', 1, 1, 1, '' FROM seq")
+               f"INSERT INTO vote ({cols}) SELECT {values} FROM seq")
+    if not pg:
+        # A bulk load: a large page cache keeps the vote table's indexes in memory while they grow.
+        db.session.execute(sa.text("PRAGMA cache_size=-1048576"))
     db.session.execute(sa.text(sql), params)
     db.session.execute(sa.text(
         "UPDATE entry SET vote_count = (SELECT count(*) FROM vote WHERE vote.entry_id = entry.id AND vote.valid) "

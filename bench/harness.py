@@ -59,7 +59,7 @@ def machine() -> str:
     except OSError:
         pass
     return (f"{cpu}, {os.cpu_count()} CPU, {mem_gb:.0f} GB RAM, Linux {platform.release()}, "
-            f"Python {platform.python_version()}")
+            f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
 
 
 # --------------------------------------------------------------------------- servers
@@ -268,7 +268,7 @@ def run_wrk(url: str, *, connections: int = 32, threads: int = 2, duration: floa
         fh.write(script + "\n" + _WRK_COUNTERS)
         path = fh.name
     try:
-        cmd = [WRK, "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+        cmd = [WRK, "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{int(round(duration))}s",
                "--timeout", f"{int(timeout)}s", "-s", path, url, "--", str(threads)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + timeout + 60)
     finally:
@@ -353,6 +353,21 @@ def print_table(title: str, rows: list[Row], notes: Iterable[str] = ()) -> str:
          "rows": [dict(r.__dict__, ratio=r.ratio, passed=r.passed) for r in rows], "notes": notes},
         ensure_ascii=False, indent=2))
     return text
+
+
+def settle(read, *, quiet: float = 2.0, timeout: float = 120.0):
+    """Call ``read()`` until its value stays the same for ``quiet`` seconds (requests that wrk sent
+    but stopped waiting for are still being served); return the last value."""
+    last, since = read(), time.monotonic()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = read()
+        if value != last:
+            last, since = value, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last
 
 
 def log(msg: str) -> None:

@@ -73,3 +73,122 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
     db.session.flush()
     audit.record("account_created", actor=actor, target=user, summary=f"{role.label}：{user.label}", ip=ip, now=now)
     return user
+
+
+# --- Account and unit management by organizers (admin feature) -------------------------------
+
+def update_user(user: User, *, actor: User, now: datetime, display_name: str, phone: str = "",
+                unit: Optional[Unit] = None, title: str = "", affiliation: str = "",
+                conflict_unit: Optional[Unit] = None, ip: str = "") -> User:
+    """Edit an account's profile (the role and username stay). Raises AccountError for a unit account
+    without a unit."""
+    if user.role == Role.UNIT and unit is None:
+        raise AccountError("申报单位账号必须选择所属单位。")
+    user.display_name = display_name.strip()
+    user.phone = phone.strip()
+    if user.role == Role.UNIT:
+        user.unit = unit
+    if user.role == Role.EXPERT:
+        user.title, user.affiliation, user.conflict_unit = title.strip(), affiliation.strip(), conflict_unit
+    db.session.flush()
+    audit.record("account_updated", actor=actor, target=user, summary=user.label, ip=ip, now=now)
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: User, now: datetime, ip: str = "") -> User:
+    """Disable or enable an account. Raises AccountError when an organizer would disable themself."""
+    if not active and user.id == actor.id:
+        raise AccountError("不能停用自己正在使用的账号。")
+    if user.active == active:
+        return user
+    user.active = active
+    db.session.flush()
+    audit.record("account_enabled" if active else "account_disabled", actor=actor, target=user,
+                 summary=user.label, ip=ip, now=now)
+    return user
+
+
+def reset_password(user: User, *, actor: User, now: datetime, ip: str = "") -> str:
+    """Give ``user`` a new random password and return it (shown once to the organizer, never stored)."""
+    from contest.accounts.rules import generate_password
+
+    password = generate_password()
+    user.set_password(password)
+    db.session.flush()
+    audit.record("password_reset", actor=actor, target=user, summary=user.label, ip=ip, now=now)
+    return password
+
+
+def _unit_name_taken(name: str, exclude_id: Optional[int] = None) -> bool:
+    from contest.accounts.rules import normalize_name
+
+    key = normalize_name(name)
+    query = sa.select(Unit.id, Unit.name)
+    return any(normalize_name(n) == key for i, n in db.session.execute(query) if i != exclude_id)
+
+
+def save_unit(unit: Optional[Unit], *, actor: User, now: datetime, name: str, kind, contact_name: str = "",
+              contact_phone: str = "", address: str = "", email: str = "", ip: str = "") -> Unit:
+    """Create (``unit`` None) or update a unit. Raises AccountError when the name is empty or taken."""
+    from contest.accounts.rules import phone_problem
+
+    name = name.strip()
+    if not name:
+        raise AccountError("请填写单位名称。")
+    if _unit_name_taken(name, unit.id if unit else None):
+        raise AccountError(f"单位名称“{name}”已存在，请勿重复添加。")
+    problem = phone_problem(contact_phone.strip())
+    if problem:
+        raise AccountError(problem)
+    created = unit is None
+    if created:
+        unit = Unit(created_at=now)
+        db.session.add(unit)
+    unit.name, unit.kind = name, kind
+    unit.contact_name, unit.contact_phone = contact_name.strip(), contact_phone.strip()
+    unit.address, unit.email = address.strip(), email.strip()
+    db.session.flush()
+    audit.record("unit_created" if created else "unit_updated", actor=actor, target=unit,
+                 summary=f"{unit.kind.label}：{unit.name}", ip=ip, now=now)
+    return unit
+
+
+def check_unit_import(table: list[list]):
+    """Validate an import table against the database (see rules.check_import)."""
+    from contest.accounts.rules import check_import
+
+    return check_import(table, existing_units=db.session.scalars(sa.select(Unit.name)),
+                        existing_usernames=db.session.scalars(sa.select(User.username)))
+
+
+def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "") -> list[tuple[Unit, Optional[User], str]]:
+    """Create every unit (and its account) of the table, or nothing.
+
+    Raises AccountError carrying all row errors when any row is bad; the caller must roll back.
+    Returns (unit, account or None, initial password or "") per row, for showing the passwords once.
+    """
+    from contest.accounts.models import UnitKind
+    from contest.accounts.rules import generate_password
+
+    check = check_unit_import(table)
+    if not check.ok:
+        raise AccountError("\n".join(check.errors))
+    created = []
+    for row in check.rows:
+        unit = Unit(name=row.name, kind=UnitKind(row.kind), contact_name=row.contact_name,
+                    contact_phone=row.contact_phone, address=row.address, email="", created_at=now)
+        db.session.add(unit)
+        user, password = None, ""
+        if row.username:
+            password = generate_password()
+            user = User(username=row.username, role=Role.UNIT, unit=unit, display_name=row.display_name or row.name,
+                        active=True, created_at=now)
+            user.set_password(password)
+            db.session.add(user)
+        created.append((unit, user, password))
+    db.session.flush()
+    accounts = sum(1 for _, u, _ in created if u)
+    audit.record("units_imported", actor=actor, ip=ip, now=now,
+                 summary=f"导入 {len(created)} 个单位、{accounts} 个账号",
+                 detail={"units": [u.name for u, _, _ in created]})
+    return created

@@ -40,3 +40,38 @@ def validate_window(starts_at: Optional[datetime], ends_at: Optional[datetime]) 
     elif ends_at <= starts_at:
         errors.append("结束时间必须晚于开始时间。")
     return errors
+
+
+def phase_state(window: Window, now: datetime) -> str:
+    """One of "upcoming", "open", "ended", "forced_open", "forced_closed" for display.
+
+    A manual override wins over the clock, like ``is_open``.
+    """
+    if window.override == "open":
+        return "forced_open"
+    if window.override == "closed":
+        return "forced_closed"
+    if now < window.starts_at:
+        return "upcoming"
+    if now < window.ends_at:
+        return "open"
+    return "ended"
+
+
+PHASE_STATE_LABELS = {
+    "upcoming": "未开始",
+    "open": "进行中",
+    "ended": "已结束",
+    "forced_open": "已手动开启",
+    "forced_closed": "已手动关闭",
+}
+
+
+def validate_weights(vote_pct: int, expert_pct: int) -> list[str]:
+    """Chinese errors for the ranking weights (percent): both 0–100 and adding up to 100."""
+    errors = []
+    if not (0 <= vote_pct <= 100 and 0 <= expert_pct <= 100):
+        errors.append("权重应在 0 到 100 之间。")
+    elif vote_pct + expert_pct != 100:
+        errors.append(f"网络投票权重与专家评审权重之和必须为 100（现为 {vote_pct + expert_pct}）。")
+    return errors

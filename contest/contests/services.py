@@ -184,3 +184,67 @@ def quota_progress(contest: Contest, unit_ids: Optional[list[int]] = None) -> li
             for u in db.session.scalars(query)]
     rows.sort(key=lambda r: (not r.behind, r.unit.kind.value, r.unit.name))
     return rows
+
+
+# --- Settings edited by organizers (admin feature) ---------------------------------------------
+
+SETTING_FIELDS = ("title", "doc_number", "notice_text", "organizer_name", "contact_name", "contact_phone",
+                  "contact_email", "vote_weight_pct", "expert_weight_pct", "case_char_limit",
+                  "video_min_seconds", "video_max_seconds", "video_width", "video_height")
+
+
+def update_settings(contest: Contest, *, actor: User, now: datetime, quotas: dict[UnitKind, int],
+                    ip: str = "", **settings) -> Contest:
+    """Change a contest's settings and quotas. Raises ContestError (nothing changes) for weights that do
+    not add up to 100, a non-positive character limit or a video duration range that is reversed."""
+    unknown = set(settings) - set(SETTING_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown contest settings: {sorted(unknown)}")
+    merged = {f: getattr(contest, f) for f in SETTING_FIELDS} | settings
+    errors = phases.validate_weights(merged["vote_weight_pct"], merged["expert_weight_pct"])
+    if not str(merged["title"]).strip():
+        errors.append("请填写活动名称。")
+    if merged["case_char_limit"] <= 0:
+        errors.append("案例字数上限必须大于 0。")
+    if not 0 < merged["video_min_seconds"] <= merged["video_max_seconds"]:
+        errors.append("短视频最短时长必须大于 0 且不超过最长时长。")
+    if merged["video_width"] <= 0 or merged["video_height"] <= 0:
+        errors.append("短视频分辨率必须大于 0。")
+    if any(v < 0 for v in quotas.values()):
+        errors.append("报送数量下限不能为负数。")
+    if errors:
+        raise ContestError(errors[0])
+    changed = {f: [getattr(contest, f), v] for f, v in settings.items() if getattr(contest, f) != v}
+    for field, value in settings.items():
+        setattr(contest, field, value)
+    for kind, minimum in quotas.items():
+        quota = next((q for q in contest.quotas if q.unit_kind == kind), None)
+        if quota is None:
+            contest.quotas.append(Quota(unit_kind=kind, min_cases=minimum))
+            changed[f"quota_{kind.value}"] = [None, minimum]
+        elif quota.min_cases != minimum:
+            changed[f"quota_{kind.value}"] = [quota.min_cases, minimum]
+            quota.min_cases = minimum
+    db.session.flush()
+    audit.record("contest_updated", actor=actor, contest_id=contest.id, target=contest, ip=ip, now=now,
+                 summary=f"{contest.title}：修改了 {len(changed)} 项设置",
+                 detail={k: [str(a) if a is not None else None, str(b)] for k, (a, b) in changed.items()})
+    return contest
+
+
+def phase_states(contest: Contest, now: datetime) -> list[tuple[PhaseWindow, str]]:
+    """Each window of ``contest`` with its display state (see phases.phase_state)."""
+    return [(w, phases.phase_state(_window_value(w), now)) for w in contest.windows]
+
+
+def default_schedule(start: datetime) -> dict[Phase, tuple[datetime, datetime]]:
+    """A schedule for a new contest starting at ``start`` (naive UTC): 征集 8 weeks, 初筛 1 week,
+    then 网络投票 and 专家评审 side by side for 4 weeks, then 结果发布 for 6 months."""
+    d = timedelta(days=1)
+    return {
+        Phase.SUBMISSION: (start, start + 56 * d),
+        Phase.SCREENING: (start + 56 * d, start + 63 * d),
+        Phase.VOTING: (start + 63 * d, start + 91 * d),
+        Phase.REVIEW: (start + 63 * d, start + 91 * d),
+        Phase.PUBLICATION: (start + 91 * d, start + 274 * d),
+    }

@@ -52,7 +52,9 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A disabled account's open sessions end at its next request.
+        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+        return user if user is not None and user.active else None
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"

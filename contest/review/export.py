@@ -5,6 +5,7 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from sqlalchemy.orm import selectinload
 from openpyxl.styles import Font
 
 from contest.contests.models import Contest
@@ -20,7 +21,9 @@ def raw_scores_xlsx(contest: Contest, kind: EntryKind) -> bytes:
     one column per criterion, total, comment, submission time in Beijing time."""
     criteria = ensure_rubric(contest, kind)
     sheets = db.session.scalars(sa.select(ScoreSheet).join(Entry, Entry.id == ScoreSheet.entry_id).where(
-        Entry.contest_id == contest.id, Entry.kind == kind).order_by(ScoreSheet.entry_id, ScoreSheet.expert_id))
+        Entry.contest_id == contest.id, Entry.kind == kind).order_by(ScoreSheet.entry_id, ScoreSheet.expert_id)
+        .options(selectinload(ScoreSheet.items), selectinload(ScoreSheet.expert),
+                 selectinload(ScoreSheet.entry).selectinload(Entry.unit)))
     wb = Workbook()
     ws = wb.active
     ws.title = "专家原始评分"

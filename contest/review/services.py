@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from contest.accounts.models import Role, User
 from contest.contests.models import Contest, Override, Phase
@@ -126,7 +127,7 @@ def passed_entries(contest: Contest, kind: EntryKind) -> list[Entry]:
     """Submitted entries of ``kind`` that passed 初筛, in submission order."""
     return list(db.session.scalars(sa.select(Entry).where(
         Entry.contest_id == contest.id, Entry.kind == kind, Entry.state == EntryState.SUBMITTED,
-        Entry.screening_status == ScreeningStatus.PASSED).order_by(Entry.id)))
+        Entry.screening_status == ScreeningStatus.PASSED).options(selectinload(Entry.unit)).order_by(Entry.id)))
 
 
 def active_experts() -> list[User]:
@@ -245,7 +246,8 @@ def workspace(expert: User, contest: Contest) -> list[WorkItem]:
     """The expert's assigned entries in ``contest`` (conflicts and entries no longer in review left out),
     cases first, with the expert's own sheet if any."""
     entries = db.session.scalars(sa.select(Entry).join(Assignment, Assignment.entry_id == Entry.id).where(
-        Assignment.expert_id == expert.id, Entry.contest_id == contest.id).order_by(Entry.kind, Entry.id))
+        Assignment.expert_id == expert.id, Entry.contest_id == contest.id)
+        .options(selectinload(Entry.unit)).order_by(Entry.kind, Entry.id))
     sheets = {s.entry_id: s for s in db.session.scalars(sa.select(ScoreSheet).join(
         Entry, Entry.id == ScoreSheet.entry_id).where(ScoreSheet.expert_id == expert.id,
                                                      Entry.contest_id == contest.id))}

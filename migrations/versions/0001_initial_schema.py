@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:13:57.582795
+Create Date: 2026-12-01 21:45:45.814767
 
 """
 from alembic import op
@@ -237,7 +237,9 @@ def upgrade():
     sa.Column('part_problem', sa.Text(), nullable=False),
     sa.Column('part_measures', sa.Text(), nullable=False),
     sa.Column('part_effects', sa.Text(), nullable=False),
+    sa.Column('scan_thumb_file_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['id'], ['entry.id'], name=op.f('fk_case_id_entry'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scan_thumb_file_id'], ['stored_file.id'], name=op.f('fk_case_scan_thumb_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case'))
     )
     op.create_table('score_sheet',

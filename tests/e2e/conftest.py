@@ -124,6 +124,11 @@ class PageErrors:
 
     def __init__(self):
         self.messages: list[str] = []
+        self.allowed: list[str] = []
+
+    def allow(self, pattern: str) -> None:
+        """An error the test provokes on purpose (e.g. a refused second vote answering 409)."""
+        self.allowed.append(pattern)
 
     def watch(self, page):
         page.on("console", self._console)
@@ -143,7 +148,8 @@ class PageErrors:
             self.messages.append(f"HTTP {resp.status} {resp.request.method} {resp.url}")
 
     def assert_none(self, ignore: str | None = None):
-        found = [m for m in self.messages if not (ignore and re.search(ignore, m))]
+        allowed = self.allowed + ([ignore] if ignore else [])
+        found = [m for m in self.messages if not any(re.search(p, m) for p in allowed)]
         assert found == [], "errors in the browser:\n" + "\n".join(found)
 
 

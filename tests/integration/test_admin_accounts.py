@@ -1,0 +1,152 @@
+import re
+
+import sqlalchemy as sa
+
+from contest.accounts.models import Role, User
+from contest.core.models import AuditLog
+from contest.extensions import db
+from tests.conftest import login
+from tests.factories import PASSWORD, make_contest, make_expert, make_organizer, make_unit, make_user
+
+PW_RE = re.compile(r'id="one-time-password">([^<]+)<')
+
+
+def _actions():
+    return list(db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)))
+
+
+def test_create_unit_account_shows_password_once_and_it_works(app, login_as):
+    make_contest()
+    org = make_organizer()
+    unit = make_unit("雁塔区")
+    db.session.commit()
+    c = login_as(org)
+    resp = c.post("/admin/accounts/new", data={"role": "unit", "username": "yanta2", "display_name": "雁塔区信用办",
+                                               "phone": "029-85211004", "unit_id": str(unit.id), "conflict_unit_id": "0"})
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+    password = PW_RE.search(resp.get_data(as_text=True)).group(1)
+    user = db.session.scalar(sa.select(User).where(User.username == "yanta2"))
+    assert (user.role, user.unit_id, user.display_name) == (Role.UNIT, unit.id, "雁塔区信用办")
+    assert _actions()[-1] == "account_created"
+    assert login(app.test_client(), "yanta2", password).status_code == 302
+
+
+def test_create_unit_account_without_unit_refused(app, login_as):
+    org = make_organizer()
+    db.session.commit()
+    resp = login_as(org).post("/admin/accounts/new", data={"role": "unit", "username": "nounit",
+                                                           "display_name": "某单位", "unit_id": "0", "conflict_unit_id": "0"})
+    assert resp.status_code == 200
+    assert "申报单位账号必须选择所属单位。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.username == "nounit")) is None
+
+
+def test_create_expert_with_conflict_unit(app, login_as):
+    org = make_organizer()
+    unit = make_unit("雁塔区")
+    db.session.commit()
+    resp = login_as(org).post("/admin/accounts/new", data={
+        "role": "expert", "username": "liu", "display_name": "刘晓燕", "title": "高级经济师",
+        "affiliation": "雁塔区发展和改革局", "unit_id": "0", "conflict_unit_id": str(unit.id)})
+    assert resp.status_code == 200
+    expert = db.session.scalar(sa.select(User).where(User.username == "liu"))
+    assert (expert.role, expert.title, expert.affiliation, expert.conflict_unit_id, expert.unit_id) == (
+        Role.EXPERT, "高级经济师", "雁塔区发展和改革局", unit.id, None)
+
+
+def test_create_account_duplicate_username_refused(app, login_as):
+    org = make_organizer(username="boss")
+    db.session.commit()
+    resp = login_as(org).post("/admin/accounts/new", data={"role": "organizer", "username": "boss",
+                                                           "display_name": "重复", "unit_id": "0", "conflict_unit_id": "0"})
+    assert "用户名“boss”已被使用，请换一个。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_edit_account(app, login_as):
+    org = make_organizer()
+    expert = make_expert(username="e1")
+    db.session.commit()
+    resp = login_as(org).post(f"/admin/accounts/{expert.id}/edit", data={
+        "display_name": "张建国", "phone": "13800138000", "title": "教授", "affiliation": "西北大学",
+        "unit_id": "0", "conflict_unit_id": "0"})
+    assert resp.status_code == 302
+    db.session.refresh(expert)
+    assert (expert.display_name, expert.title, expert.affiliation, expert.role) == ("张建国", "教授", "西北大学", Role.EXPERT)
+    assert _actions()[-1] == "account_updated"
+
+
+def test_account_list_filters(app, login_as):
+    org = make_organizer(username="boss")
+    u1 = make_unit("碑林区")
+    make_user(Role.UNIT, username="beilin", unit=u1)
+    make_user(Role.UNIT, username="gone", unit=u1, active=False)
+    make_expert(username="expertx")
+    db.session.commit()
+    c = login_as(org)
+    html = c.get("/admin/accounts?role=unit&active=1").get_data(as_text=True)
+    assert "<td>beilin</td>" in html and "<td>gone</td>" not in html and "<td>expertx</td>" not in html
+    html = c.get(f"/admin/accounts?unit={u1.id}&active=0").get_data(as_text=True)
+    assert "<td>gone</td>" in html and "<td>beilin</td>" not in html
+    assert c.get("/admin/accounts?role=nonsense&unit=abc&active=x").status_code == 200
+
+
+def test_disabled_account_cannot_log_in_and_its_session_ends(app, login_as):
+    org = make_organizer()
+    unit_user = make_user(Role.UNIT, username="willgo")
+    db.session.commit()
+    unit_client = login_as(unit_user)
+    assert unit_client.get("/unit").status_code == 200
+    resp = login_as(org).post(f"/admin/accounts/{unit_user.id}/disable")
+    assert resp.status_code == 302
+    assert _actions()[-1] == "account_disabled"
+    resp = unit_client.get("/unit")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    resp = login(app.test_client(), "willgo", PASSWORD)
+    assert resp.status_code == 200
+    assert "该账号已停用，请联系市信用办。" in resp.get_data(as_text=True)
+
+
+def test_enable_account_again(app, login_as):
+    org = make_organizer()
+    user = make_user(Role.UNIT, username="back", active=False)
+    db.session.commit()
+    login_as(org).post(f"/admin/accounts/{user.id}/enable")
+    db.session.refresh(user)
+    assert user.active is True
+    assert _actions()[-1] == "account_enabled"
+    assert login(app.test_client(), "back", PASSWORD).status_code == 302
+
+
+def test_organizer_cannot_disable_self(app, login_as):
+    org = make_organizer(username="boss")
+    db.session.commit()
+    c = login_as(org)
+    resp = c.post(f"/admin/accounts/{org.id}/disable", follow_redirects=True)
+    assert "不能停用自己正在使用的账号。" in resp.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.active is True
+
+
+def test_reset_password_shown_once_replaces_old(app, login_as):
+    org = make_organizer()
+    user = make_user(Role.UNIT, username="forgot")
+    db.session.commit()
+    resp = login_as(org).post(f"/admin/accounts/{user.id}/reset-password")
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+    new_password = PW_RE.search(resp.get_data(as_text=True)).group(1)
+    assert new_password != PASSWORD
+    assert _actions()[-1] == "password_reset"
+    assert new_password not in str(db.session.scalar(sa.select(AuditLog.summary).order_by(AuditLog.id.desc())))
+    assert login(app.test_client(), "forgot", PASSWORD).status_code == 200  # old one refused
+    assert login(app.test_client(), "forgot", new_password).status_code == 302
+
+
+def test_unknown_account_is_404(app, login_as):
+    org = make_organizer()
+    db.session.commit()
+    c = login_as(org)
+    assert c.get("/admin/accounts/9999/edit").status_code == 404
+    assert c.post("/admin/accounts/9999/disable").status_code == 404
