@@ -12,6 +12,7 @@ from contest.accounts.permissions import organizer_required, public_view
 from contest.contests.context import get_current_contest
 from contest.contests.models import Contest
 from contest.core.clock import now as clock_now
+from contest.core.downloads import attachment
 from contest.core.nav import register_nav
 from contest.core.timeutil import format_beijing, to_beijing
 from contest.extensions import db
@@ -236,7 +237,7 @@ def snapshot(snapshot_id: int):
 
 def _xlsx_response(content: bytes, filename: str) -> Response:
     resp = Response(content, mimetype=exports.XLSX_MIME)
-    resp.headers.set("Content-Disposition", "attachment", filename=filename)
+    resp.headers["Content-Disposition"] = attachment(filename, "ranking.xlsx")
     return resp
 
 
@@ -287,7 +288,7 @@ def export_winners(contest_id: int):
     published = [s["snap"].published_at for s in results if s["snap"].published_at]
     content = exports.winners_docx(contest, results, published_on=max(published) if published else clock_now())
     resp = Response(content, mimetype=exports.DOCX_MIME)
-    resp.headers.set("Content-Disposition", "attachment", filename=f"获奖名单公示-{contest.id}.docx")
+    resp.headers["Content-Disposition"] = attachment(f"获奖名单公示-{contest.id}.docx", "winners.docx")
     return resp
 
 
@@ -302,7 +303,7 @@ def export_zip(contest_id: int):
     chunks, size = exports.submissions_zip_stream(contest.id, current_app.config["UPLOAD_ROOT"])
     resp = Response(chunks, mimetype="application/zip")
     resp.headers["Content-Length"] = str(size)
-    resp.headers.set("Content-Disposition", "attachment", filename=f"全部申报材料-{contest.id}.zip")
+    resp.headers["Content-Disposition"] = attachment(f"全部申报材料-{contest.id}.zip", "submissions.zip")
     return resp
 
 
@@ -316,7 +317,7 @@ def export_votes(contest_id: int):
         return _back(contest, EntryKind.CASE)
     body = stream_with_context(chunk.encode("utf-8") for chunk in exports.votes_csv_rows(contest.id))
     resp = Response(body, mimetype="text/csv; charset=utf-8")
-    resp.headers.set("Content-Disposition", "attachment", filename=f"投票明细-{contest.id}.csv")
+    resp.headers["Content-Disposition"] = attachment(f"投票明细-{contest.id}.csv", "votes.csv")
     return resp
 
 

@@ -7,6 +7,7 @@ import json
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -58,7 +59,10 @@ def test_excel_has_every_component(scenario, org):
     resp = org.get(f"/ranking/{scenario.contest.id}/case/ranking.xlsx")
     assert resp.status_code == 200
     assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert "attachment" in resp.headers["Content-Disposition"]
+    disposition = resp.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # real servers (gunicorn, werkzeug) send headers as latin-1
+    assert disposition.startswith('attachment; filename="ranking.xlsx"; filename*=UTF-8\'\'')
+    assert unquote(disposition.split("''", 1)[1]).startswith(f"典型案例排名-{scenario.contest.id}-")
     wb = load_workbook(io.BytesIO(resp.data))
     header, rows = _sheet_rows(wb["排名"])
     assert header == ("排名", "作品编号", "作品名称", "申报单位", "提交时间（北京时间）", "有效票数", "投票得分",
