@@ -146,6 +146,10 @@ class Case(Entry):
     part_problem: Mapped[str] = mapped_column(sa.Text, default="")  # 一、要解决的问题
     part_measures: Mapped[str] = mapped_column(sa.Text, default="")  # 二、创新举措
     part_effects: Mapped[str] = mapped_column(sa.Text, default="")  # 三、工作成效及意义
+    # Preview thumbnail of an image scan (owned by the cases feature; never public).
+    scan_thumb_file_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("stored_file.id"))
+
+    scan_thumb_file: Mapped[Optional[StoredFile]] = relationship(foreign_keys=[scan_thumb_file_id])
 
     __mapper_args__ = {"polymorphic_identity": EntryKind.CASE}
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:27:05.256206
+Create Date: 2026-12-01 22:44:18.429989
 
 """
 from alembic import op
@@ -265,7 +265,9 @@ def upgrade():
     sa.Column('part_problem', sa.Text(), nullable=False),
     sa.Column('part_measures', sa.Text(), nullable=False),
     sa.Column('part_effects', sa.Text(), nullable=False),
+    sa.Column('scan_thumb_file_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['id'], ['entry.id'], name=op.f('fk_case_id_entry'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scan_thumb_file_id'], ['stored_file.id'], name=op.f('fk_case_scan_thumb_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case'))
     )
     op.create_table('score_sheet',

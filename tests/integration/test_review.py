@@ -470,3 +470,12 @@ def test_video_blind_mode_hides_producer_and_names_files_neutrally(app, login_as
     assert resp.headers["Content-Disposition"] == (f"inline; filename={video.id}-.mp4; "
                                                    f"filename*=UTF-8''{quote(f'作品{video.id}-视频.mp4')}")
     assert "赵秘密" not in c.get("/expert").get_data(as_text=True)
+
+
+def test_overlong_comment_refused_and_nothing_saved(world, login_as):
+    w = world
+    c = login_as(w["e1"])
+    resp = c.post(f"/review/entries/{w['case1'].id}",
+                  data=scores(w["crit"], ["20", "20", "10", "10"], comment="评" * 2001, submit_sheet="1"))
+    assert "评语不能超过2000字，当前2001字。" in resp.get_data(as_text=True)
+    assert sheet_state() == []
