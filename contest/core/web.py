@@ -32,8 +32,23 @@ def error_response(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
+def require_full_body(wsgi_app):
+    """Make a body that ends before its Content-Length an error, not a shorter body.
+
+    gunicorn marks its input as terminated, so Werkzeug would hand the raw stream to the app and a
+    dropped connection would look like a short upload (or a short form). Without the mark Werkzeug
+    reads through a LimitedStream that raises ClientDisconnected (400) when the client hangs up early."""
+    def middleware(environ, start_response):
+        if environ.get("CONTENT_LENGTH"):
+            environ.pop("wsgi.input_terminated", None)
+        return wsgi_app(environ, start_response)
+    return middleware
+
+
 def register_web(app: Flask) -> None:
     from contest.accounts.models import User
+
+    app.wsgi_app = require_full_body(app.wsgi_app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -193,3 +193,36 @@ def test_restore_refuses_a_manifest_path_outside_the_upload_folder(app, make_app
     assert code == 1
     assert "文件路径不合法" in output
     assert not Path(tmp_path / "escaped.pdf").exists()
+
+
+def test_restored_backup_gives_the_same_ranking(app, make_app, fresh_database, tmp_path):
+    from contest.core.cli import contest_cli
+
+    if "rank" not in contest_cli.commands:
+        pytest.skip("the ranking (contest rank) is not on this branch yet")
+    from tests.factories import add_score_sheet, make_expert
+
+    contest = make_contest()
+    experts = [make_expert() for _ in range(3)]
+    for i, votes in enumerate([120, 80, 80, 15, 0]):
+        case = make_case(contest, passed=True, title=f"信用案例{i}", vote_count=votes)
+        for j, expert in enumerate(experts):
+            add_score_sheet(expert, case, 60 + (i * 7 + j * 5) % 40)
+    db.session.commit()
+    rank_args = ["rank", "--contest", str(contest.id), "--kind", "case", "--json"]
+    code, output = run_cli(app, *rank_args)
+    assert code == 0, output
+    before = json.loads(output)
+    assert len(before["rows"]) == 5
+    code, output = run_cli(app, "backup", str(tmp_path / "bk"))
+    assert code == 0, output
+
+    target = make_app(SQLALCHEMY_DATABASE_URI=fresh_database, UPLOAD_ROOT=str(tmp_path / "restored"))
+    with target.app_context():
+        code, output = run_cli(target, "restore", str(tmp_path / "bk"))
+        assert code == 0, output
+        code, output = run_cli(target, *rank_args)
+        assert code == 0, output
+        after = json.loads(output)
+    assert after["rows"] == before["rows"]
+    assert after["formula"] == before["formula"]

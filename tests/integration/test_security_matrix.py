@@ -22,6 +22,7 @@ ROLE_OF = {"anonymous": None, "unit": Role.UNIT, "other_unit": Role.UNIT, "exper
 # URL arguments that name an object owned by the first unit ("unit"); others get a missing id.
 OWNED_ARGS = {"case_id", "video_id", "entry_id", "file_id", "unit_id"}
 MISSING_ID = 987654
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class World:
@@ -65,7 +66,7 @@ def routes(app):
                 values[name] = "x.pdf"
         url = rule.build(values, append_unknown=False)[1]
         owns = bool(set(rule.arguments) & OWNED_ARGS)
-        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+        for method in sorted((rule.methods or set()) & ({"GET"} | WRITE_METHODS)):
             out.append((rule, method, url, owns))
     return out
 
@@ -139,35 +140,35 @@ def test_route_role_matrix(app, world):
     failures = []
     checked = 0
     all_routes = routes(app)
-    # GETs first, then POSTs; the organizer goes last so that its posts cannot hide others' checks.
-    for method in ("GET", "POST"):
+    # GETs first, then writes; the organizer goes last so that its writes cannot hide others' checks.
+    for reading in (True, False):
         for role in ROLES:
             c = client_for(app, world, role)
-            for rule, m, url, owns in all_routes:
-                if m != method:
+            for rule, method, url, owns in all_routes:
+                if (method == "GET") != reading:
                     continue
                 access = declared_access(app.view_functions[rule.endpoint])
                 if access is None:
                     continue  # reported by test_every_view_declares_its_access
                 relogin(c, world, role)
-                resp = c.post(url, data={}) if method == "POST" else c.get(url)
+                resp = c.get(url) if reading else c.open(url, method=method, data={})
                 failures += expectation_failures(rule, method, role, resp, owns, access)
                 checked += 1
     assert checked >= len(all_routes) * len(ROLES)
     assert failures == []
 
 
-def test_every_post_without_csrf_token_is_refused(app, world):
+def test_every_write_without_csrf_token_is_refused(app, world):
     failures = []
-    posts = [(rule, url) for rule, m, url, _ in routes(app) if m == "POST"]
-    assert posts, "the app has POST routes (at least login and logout)"
+    writes = [(rule, m, url) for rule, m, url, _ in routes(app) if m in WRITE_METHODS]
+    assert len([w for w in writes if w[1] == "POST"]) >= 2, "the app has POST routes (at least login and logout)"
     for role in ROLES:
         c = client_for(app, world, role)
-        for rule, url in posts:
+        for rule, method, url in writes:
             relogin(c, world, role)
-            resp = c.post(url, data={"x": "1"}, csrf=False)
+            resp = c.open(url, method=method, data={"x": "1"}, csrf=False)
             if resp.status_code != 400 or "CSRF" not in resp.get_data(as_text=True):
-                failures.append(f"POST {rule.rule} as {role} without CSRF token: {resp.status_code}")
+                failures.append(f"{method} {rule.rule} as {role} without CSRF token: {resp.status_code}")
     assert failures == []
 
 
