@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:39:24.114685
+Create Date: 2026-12-01 23:02:53.108665
 
 """
 from alembic import op
