@@ -37,9 +37,8 @@ test-pg: venv
 
 ## make migration: regenerate the initial migration from the models (before the first release only)
 migration: venv
-	rm -f migrations/versions/*.py /tmp/contest-regen.db
-	DATABASE_URL=sqlite:////tmp/contest-regen.db $(FLASK) db migrate --rev-id 0001 -m "initial schema"
-	rm -f /tmp/contest-regen.db*
+	rm -f migrations/versions/*.py
+	tmp=$$(mktemp -d) && DATABASE_URL=sqlite:///$$tmp/regen.db $(FLASK) db migrate --rev-id 0001 -m "initial schema"; rc=$$?; rm -rf $$tmp; exit $$rc
 
 bench: venv
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 23:02:53.108665
+Create Date: 2026-12-01 23:13:50.244614
 
 """
 from alembic import op
