@@ -1,8 +1,11 @@
 """Request-level glue: error pages, template filters, security headers, the user loader."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.http import parse_options_header
 
 from contest.core.timeutil import format_beijing, format_deadline, format_remaining
 from contest.extensions import db, login_manager
@@ -91,6 +94,7 @@ def register_web(app: Flask) -> None:
         )
         if request.is_secure:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        _latin1_attachment_name(resp)
         return resp
 
     @app.context_processor
@@ -107,6 +111,25 @@ def register_web(app: Flask) -> None:
         # context (a CLI command, a test) spans several requests.
         for key in ("_current_contest", "_login_user", "csrf_token"):
             g.pop(key, None)
+
+
+def _latin1_attachment_name(resp) -> None:
+    """HTTP headers are Latin-1: a download whose Content-Disposition carries a raw Chinese file
+    name makes the WSGI server (gunicorn, werkzeug) fail the whole response. Re-encode such a name
+    as RFC 6266 ``filename*=UTF-8''…`` with an ASCII fallback; any other header is left alone."""
+    value = resp.headers.get("Content-Disposition")
+    if not value:
+        return
+    try:
+        value.encode("latin-1")
+        return
+    except UnicodeEncodeError:
+        pass
+    kind, params = parse_options_header(value)
+    name = params.pop("filename", "") or params.pop("filename*", "")
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "").replace("\\", "_")
+    resp.headers["Content-Disposition"] = (
+        f"{kind or 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}")
 
 
 def _is_chinese(text: str) -> bool:
