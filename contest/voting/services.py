@@ -88,6 +88,12 @@ def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
     return entry
 
 
+def is_public_entry(contest_id: int, entry_id: int) -> bool:
+    """Whether the entry belongs to the contest and passed 初筛, without loading it (one small SELECT)."""
+    return db.session.scalar(sa.select(Entry.id).where(
+        Entry.id == entry_id, Entry.contest_id == contest_id, _public_filter())) is not None
+
+
 def get_previewable_entry(contest: Contest, entry_id: int, user) -> Optional[Entry]:
     """A non-public entry for its own unit or an organizer (a preview of the public page), else None."""
     entry = db.session.get(Entry, entry_id)
@@ -131,18 +137,24 @@ class Voter:
     phone_hash: str = ""
 
 
-def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
-    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot).
-    Each count is answered by one of the vote table's unique keys or indexes."""
-    def count(*where) -> int:
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(*where)) or 0)
+def _usage_columns(contest_id: int, entry_id: int, voter: Voter, day) -> list:
+    """Today's four counts as scalar subqueries (each answered by a unique key or index of the vote table)."""
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
 
-    return pol.Usage(
-        voter_entry=count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        voter_day=count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        ip_entry=count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-        ip_day=count(Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-    )
+    return [
+        count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
+        count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
+        count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
+        count(Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
+    ]
+
+
+def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
+    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot),
+    in one statement."""
+    row = db.session.execute(sa.select(*_usage_columns(contest_id, entry_id, voter, day))).one()
+    return pol.Usage(*(int(n or 0) for n in row))
 
 
 def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
@@ -163,51 +175,49 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
 
     Raises VoteRefused: 404 unknown or not-passed entry; 409 voting closed or already voted today;
     429 daily cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
-    On VoteRefused the caller must roll back (the count may already have been incremented).
+    On VoteRefused the caller must roll back (a captcha may already have been consumed).
     May raise IntegrityError when a concurrent request took the same slot first: the caller rolls
     back and calls again (the second call then sees the other vote and refuses or takes the next slot).
-    The count is incremented in the same transaction as the insert, so it always equals the valid rows.
+
+    Every read and check runs before the first write, outside the write transaction (one statement
+    answers "is the entry public" and the four usage counts). The write is short: consume the captcha
+    when one is needed, INSERT the vote (its unique slot keys are what guarantee no double count), then
+    UPDATE the entry's count in the same transaction, so the count always equals the valid rows.
+    On SQLite the write lock is held for those two or three statements only.
     """
-    entry = get_public_entry(contest, entry_id)
-    if entry is None:
-        raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
     closed = voting_open(contest, now)
+    p = policy_of(contest)
+    day = beijing_date(now)
+    row = db.session.execute(sa.select(
+        sa.select(Entry.id).where(Entry.id == entry_id, Entry.contest_id == contest.id, _public_filter())
+        .scalar_subquery(),
+        *_usage_columns(contest.id, entry_id, voter, day))).one()
+    if row[0] is None:
+        raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
     if closed:
         raise VoteRefused("closed", 409, f"现在不能投票：{closed}")
-    p = policy_of(contest)
     if p.phone_required and not voter.phone_hash:
         raise VoteRefused("phone_required", 403, "本活动要求先验证手机号码后才能投票，请先完成手机验证。")
-    day = beijing_date(now)
-    # Cheap refusal without any lock (replays and repeat clicks end here).
-    usage = usage_of(contest.id, entry.id, voter, day)
+    usage = pol.Usage(*(int(n or 0) for n in row[1:]))
     refusal = pol.check(p, usage)
     if refusal:
         raise VoteRefused(refusal.code, refusal.status, refusal.message)
     need_captcha = pol.captcha_required(p, usage)
     if need_captcha and not (captcha_token and captcha_answer):
         raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
-    # The write path: the first UPDATE takes the entry's row lock (the write lock on SQLite),
-    # so votes for one entry are serialised; the unique keys catch the rest.
-    db.session.execute(sa.update(Entry).where(Entry.id == entry.id).values(vote_count=Entry.vote_count + 1)
-                       .execution_options(synchronize_session=False))
-    usage = usage_of(contest.id, entry.id, voter, day)
-    refusal = pol.check(p, usage)
-    if refusal:
-        raise VoteRefused(refusal.code, refusal.status, refusal.message)
-    if need_captcha or pol.captcha_required(p, usage):
-        if not (captcha_token and captcha_answer):
-            raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
-        if not consume_captcha(captcha_token, captcha_answer, now=now):
-            raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
+    # --- the write transaction starts here ---
+    if need_captcha and not consume_captcha(captcha_token, captcha_answer, now=now):
+        raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
     slots = pol.next_slots(usage)
-    db.session.add(Vote(contest_id=contest.id, entry_id=entry.id, created_at=now, day=day,
-                        voter_hash=voter.voter_hash, ip_hash=voter.ip_hash, net_hash=voter.net_hash,
-                        ua_hash=voter.ua_hash, phone_hash=voter.phone_hash, entry_slot=slots.entry_slot,
-                        day_slot=slots.day_slot, ip_slot=slots.ip_slot))
-    db.session.flush()
-    count = int(db.session.scalar(sa.select(Entry.vote_count).where(Entry.id == entry.id)))
+    db.session.execute(sa.insert(Vote).values(
+        contest_id=contest.id, entry_id=entry_id, created_at=now, day=day, voter_hash=voter.voter_hash,
+        ip_hash=voter.ip_hash, net_hash=voter.net_hash, ua_hash=voter.ua_hash, phone_hash=voter.phone_hash,
+        entry_slot=slots.entry_slot, day_slot=slots.day_slot, ip_slot=slots.ip_slot))
+    count = db.session.execute(
+        sa.update(Entry).where(Entry.id == entry_id).values(vote_count=Entry.vote_count + 1)
+        .returning(Entry.vote_count).execution_options(synchronize_session=False)).scalar_one()
     after = pol.Usage(usage.voter_entry + 1, usage.voter_day + 1, usage.ip_entry + 1, usage.ip_day + 1)
-    return Cast(count=count, captcha_next=pol.captcha_required(p, after))
+    return Cast(count=int(count), captcha_next=pol.captcha_required(p, after))
 
 
 # --- captcha -------------------------------------------------------------------------------------

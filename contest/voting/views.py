@@ -132,7 +132,7 @@ def entry_page(contest_id: int, entry_id: int):
 def vote(contest_id: int, entry_id: int):
     """Cast one vote (fetch from vote.js, or a plain form post without JavaScript)."""
     contest = _load_contest(contest_id)
-    if services.get_public_entry(contest, entry_id) is None:
+    if not services.is_public_entry(contest.id, entry_id):
         if wants_json():
             return _refuse(404, services.NOT_FOUND_MESSAGE, "not_found")
         abort(404, services.NOT_FOUND_MESSAGE)
