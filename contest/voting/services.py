@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from contest.accounts.models import Unit, User
 from contest.contests.models import Contest, Phase
@@ -59,25 +58,34 @@ def _public_filter():
 
 
 def public_entries(contest: Contest, kind: EntryKind, *, q: str = "",
-                   category: Optional[VideoCategory] = None) -> list[Entry]:
+                   category: Optional[VideoCategory] = None) -> list[sa.Row]:
     """Entries of ``kind`` that passed 初筛, matching the title/unit search and video category,
-    most votes first when counts are public, else by title (ties: id)."""
-    model = Video if kind == EntryKind.VIDEO else Entry
-    query = sa.select(model).join(Unit, Unit.id == Entry.unit_id).where(
-        Entry.contest_id == contest.id, Entry.kind == kind, _public_filter()).options(selectinload(Entry.unit))
+    most votes first when counts are public, else by title (ties: id).
+
+    Plain rows (id, kind, title, vote_count, unit_name, category, poster_file_id), one SELECT joined
+    to the unit (and the video table for videos): the list page needs no ORM objects. Counts are
+    ``entry.vote_count``; the vote table is never counted here."""
+    e, u, v = Entry.__table__, Unit.__table__, Video.__table__
     if kind == EntryKind.VIDEO:
-        query = query.options(selectinload(Video.poster_file))
-        if category is not None:
-            query = query.where(Video.category == category)
+        source = e.join(u, u.c.id == e.c.unit_id).join(v, v.c.id == e.c.id)
+        extra = [v.c.category.label("category"), v.c.poster_file_id.label("poster_file_id")]
+    else:
+        source = e.join(u, u.c.id == e.c.unit_id)
+        extra = [sa.null().label("category"), sa.null().label("poster_file_id")]
+    query = sa.select(e.c.id, e.c.kind, e.c.title, e.c.vote_count, u.c.name.label("unit_name"), *extra) \
+        .select_from(source).where(e.c.contest_id == contest.id, e.c.kind == kind,
+                                   e.c.state == EntryState.SUBMITTED, e.c.screening_status == ScreeningStatus.PASSED)
+    if kind == EntryKind.VIDEO and category is not None:
+        query = query.where(v.c.category == category)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
-        query = query.where(sa.or_(Entry.title.ilike(like), Unit.name.ilike(like)))
+        query = query.where(sa.or_(e.c.title.ilike(like), u.c.name.ilike(like)))
     if contest.show_counts:
-        query = query.order_by(Entry.vote_count.desc(), Entry.id)
+        query = query.order_by(e.c.vote_count.desc(), e.c.id)
     else:
-        query = query.order_by(Entry.title, Entry.id)
-    return list(db.session.scalars(query))
+        query = query.order_by(e.c.title, e.c.id)
+    return list(db.session.execute(query))
 
 
 def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
