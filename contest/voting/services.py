@@ -216,11 +216,30 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
     # --- the write transaction starts here ---
     if need_captcha and not consume_captcha(captcha_token, captcha_answer, now=now):
         raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
-    slots = pol.next_slots(usage)
-    db.session.execute(sa.insert(Vote).values(
-        contest_id=contest.id, entry_id=entry_id, created_at=now, day=day, voter_hash=voter.voter_hash,
-        ip_hash=voter.ip_hash, net_hash=voter.net_hash, ua_hash=voter.ua_hash, phone_hash=voter.phone_hash,
-        entry_slot=slots.entry_slot, day_slot=slots.day_slot, ip_slot=slots.ip_slot))
+    # The slots are counted again inside the INSERT itself, with the caps as its WHERE: on SQLite the
+    # INSERT holds the write lock, so it sees every committed vote and concurrent votes for one entry
+    # from one shared IP do not collide on a stale slot. On PostgreSQL a concurrent duplicate still
+    # fails on a unique key (the caller retries). No row inserted means a cap was reached meanwhile.
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
+
+    entry_n = count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
+    day_n = count(Vote.contest_id == contest.id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
+    ip_n = count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day)
+    values = {"contest_id": contest.id, "entry_id": entry_id, "created_at": now, "day": day,
+              "voter_hash": voter.voter_hash, "ip_hash": voter.ip_hash, "net_hash": voter.net_hash,
+              "ua_hash": voter.ua_hash, "phone_hash": voter.phone_hash}
+    literal = [sa.literal(v, type_=Vote.__table__.c[k].type).label(k) for k, v in values.items()]
+    source = sa.select(*literal, (entry_n + 1).label("entry_slot"), (day_n + 1).label("day_slot"),
+                       (ip_n + 1).label("ip_slot"), sa.true().label("valid"), sa.literal("").label("void_reason"))\
+        .where(entry_n < p.per_entry_per_day, day_n < p.per_voter_per_day, ip_n < p.per_ip_per_entry_per_day)
+    inserted = db.session.execute(sa.insert(Vote).from_select(
+        [*values, "entry_slot", "day_slot", "ip_slot", "valid", "void_reason"], source)).rowcount
+    if inserted != 1:
+        refusal = pol.check(p, usage_of(contest.id, entry_id, voter, day))
+        if refusal:
+            raise VoteRefused(refusal.code, refusal.status, refusal.message)
+        raise VoteRefused("conflict", 409, "投票人数较多，您的投票未能完成，请稍后重试。")
     count = db.session.execute(
         sa.update(Entry).where(Entry.id == entry_id).values(vote_count=Entry.vote_count + 1)
         .returning(Entry.vote_count).execution_options(synchronize_session=False)).scalar_one()
