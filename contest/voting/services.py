@@ -233,9 +233,11 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
     source = sa.select(*literal, (entry_n + 1).label("entry_slot"), (day_n + 1).label("day_slot"),
                        (ip_n + 1).label("ip_slot"), sa.true().label("valid"), sa.literal("").label("void_reason"))\
         .where(entry_n < p.per_entry_per_day, day_n < p.per_voter_per_day, ip_n < p.per_ip_per_entry_per_day)
-    inserted = db.session.execute(sa.insert(Vote).from_select(
-        [*values, "entry_slot", "day_slot", "ip_slot", "valid", "void_reason"], source)).rowcount
-    if inserted != 1:
+    # RETURNING rather than rowcount: psycopg reports -1 for an INSERT … SELECT run through the session.
+    vote_id = db.session.execute(sa.insert(Vote).from_select(
+        [*values, "entry_slot", "day_slot", "ip_slot", "valid", "void_reason"], source)
+        .returning(Vote.id)).scalar_one_or_none()
+    if vote_id is None:
         refusal = pol.check(p, usage_of(contest.id, entry_id, voter, day))
         if refusal:
             raise VoteRefused(refusal.code, refusal.status, refusal.message)
