@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from contest.accounts.models import Unit, User
 from contest.contests.models import Contest, Phase
@@ -59,25 +58,34 @@ def _public_filter():
 
 
 def public_entries(contest: Contest, kind: EntryKind, *, q: str = "",
-                   category: Optional[VideoCategory] = None) -> list[Entry]:
+                   category: Optional[VideoCategory] = None) -> list[sa.Row]:
     """Entries of ``kind`` that passed 初筛, matching the title/unit search and video category,
-    most votes first when counts are public, else by title (ties: id)."""
-    model = Video if kind == EntryKind.VIDEO else Entry
-    query = sa.select(model).join(Unit, Unit.id == Entry.unit_id).where(
-        Entry.contest_id == contest.id, Entry.kind == kind, _public_filter()).options(selectinload(Entry.unit))
+    most votes first when counts are public, else by title (ties: id).
+
+    Plain rows (id, kind, title, vote_count, unit_name, category, poster_file_id), one SELECT joined
+    to the unit (and the video table for videos): the list page needs no ORM objects. Counts are
+    ``entry.vote_count``; the vote table is never counted here."""
+    e, u, v = Entry.__table__, Unit.__table__, Video.__table__
     if kind == EntryKind.VIDEO:
-        query = query.options(selectinload(Video.poster_file))
-        if category is not None:
-            query = query.where(Video.category == category)
+        source = e.join(u, u.c.id == e.c.unit_id).join(v, v.c.id == e.c.id)
+        extra = [v.c.category.label("category"), v.c.poster_file_id.label("poster_file_id")]
+    else:
+        source = e.join(u, u.c.id == e.c.unit_id)
+        extra = [sa.null().label("category"), sa.null().label("poster_file_id")]
+    query = sa.select(e.c.id, e.c.kind, e.c.title, e.c.vote_count, u.c.name.label("unit_name"), *extra) \
+        .select_from(source).where(e.c.contest_id == contest.id, e.c.kind == kind,
+                                   e.c.state == EntryState.SUBMITTED, e.c.screening_status == ScreeningStatus.PASSED)
+    if kind == EntryKind.VIDEO and category is not None:
+        query = query.where(v.c.category == category)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
-        query = query.where(sa.or_(Entry.title.ilike(like), Unit.name.ilike(like)))
+        query = query.where(sa.or_(e.c.title.ilike(like), u.c.name.ilike(like)))
     if contest.show_counts:
-        query = query.order_by(Entry.vote_count.desc(), Entry.id)
+        query = query.order_by(e.c.vote_count.desc(), e.c.id)
     else:
-        query = query.order_by(Entry.title, Entry.id)
-    return list(db.session.scalars(query))
+        query = query.order_by(e.c.title, e.c.id)
+    return list(db.session.execute(query))
 
 
 def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
@@ -86,6 +94,12 @@ def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
     if entry is None or entry.contest_id != contest.id or not entry.is_public:
         return None
     return entry
+
+
+def is_public_entry(contest_id: int, entry_id: int) -> bool:
+    """Whether the entry belongs to the contest and passed 初筛, without loading it (one small SELECT)."""
+    return db.session.scalar(sa.select(Entry.id).where(
+        Entry.id == entry_id, Entry.contest_id == contest_id, _public_filter())) is not None
 
 
 def get_previewable_entry(contest: Contest, entry_id: int, user) -> Optional[Entry]:
@@ -131,18 +145,24 @@ class Voter:
     phone_hash: str = ""
 
 
-def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
-    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot).
-    Each count is answered by one of the vote table's unique keys or indexes."""
-    def count(*where) -> int:
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(*where)) or 0)
+def _usage_columns(contest_id: int, entry_id: int, voter: Voter, day) -> list:
+    """Today's four counts as scalar subqueries (each answered by a unique key or index of the vote table)."""
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
 
-    return pol.Usage(
-        voter_entry=count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        voter_day=count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        ip_entry=count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-        ip_day=count(Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-    )
+    return [
+        count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
+        count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
+        count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
+        count(Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
+    ]
+
+
+def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
+    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot),
+    in one statement."""
+    row = db.session.execute(sa.select(*_usage_columns(contest_id, entry_id, voter, day))).one()
+    return pol.Usage(*(int(n or 0) for n in row))
 
 
 def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
@@ -163,51 +183,70 @@ def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, c
 
     Raises VoteRefused: 404 unknown or not-passed entry; 409 voting closed or already voted today;
     429 daily cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
-    On VoteRefused the caller must roll back (the count may already have been incremented).
+    On VoteRefused the caller must roll back (a captcha may already have been consumed).
     May raise IntegrityError when a concurrent request took the same slot first: the caller rolls
     back and calls again (the second call then sees the other vote and refuses or takes the next slot).
-    The count is incremented in the same transaction as the insert, so it always equals the valid rows.
+
+    Every read and check runs before the first write, outside the write transaction (one statement
+    answers "is the entry public" and the four usage counts). The write is short: consume the captcha
+    when one is needed, INSERT the vote (its unique slot keys are what guarantee no double count), then
+    UPDATE the entry's count in the same transaction, so the count always equals the valid rows.
+    On SQLite the write lock is held for those two or three statements only.
     """
-    entry = get_public_entry(contest, entry_id)
-    if entry is None:
-        raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
     closed = voting_open(contest, now)
+    p = policy_of(contest)
+    day = beijing_date(now)
+    row = db.session.execute(sa.select(
+        sa.select(Entry.id).where(Entry.id == entry_id, Entry.contest_id == contest.id, _public_filter())
+        .scalar_subquery(),
+        *_usage_columns(contest.id, entry_id, voter, day))).one()
+    if row[0] is None:
+        raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
     if closed:
         raise VoteRefused("closed", 409, f"现在不能投票：{closed}")
-    p = policy_of(contest)
     if p.phone_required and not voter.phone_hash:
         raise VoteRefused("phone_required", 403, "本活动要求先验证手机号码后才能投票，请先完成手机验证。")
-    day = beijing_date(now)
-    # Cheap refusal without any lock (replays and repeat clicks end here).
-    usage = usage_of(contest.id, entry.id, voter, day)
+    usage = pol.Usage(*(int(n or 0) for n in row[1:]))
     refusal = pol.check(p, usage)
     if refusal:
         raise VoteRefused(refusal.code, refusal.status, refusal.message)
     need_captcha = pol.captcha_required(p, usage)
     if need_captcha and not (captcha_token and captcha_answer):
         raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
-    # The write path: the first UPDATE takes the entry's row lock (the write lock on SQLite),
-    # so votes for one entry are serialised; the unique keys catch the rest.
-    db.session.execute(sa.update(Entry).where(Entry.id == entry.id).values(vote_count=Entry.vote_count + 1)
-                       .execution_options(synchronize_session=False))
-    usage = usage_of(contest.id, entry.id, voter, day)
-    refusal = pol.check(p, usage)
-    if refusal:
-        raise VoteRefused(refusal.code, refusal.status, refusal.message)
-    if need_captcha or pol.captcha_required(p, usage):
-        if not (captcha_token and captcha_answer):
-            raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
-        if not consume_captcha(captcha_token, captcha_answer, now=now):
-            raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
-    slots = pol.next_slots(usage)
-    db.session.add(Vote(contest_id=contest.id, entry_id=entry.id, created_at=now, day=day,
-                        voter_hash=voter.voter_hash, ip_hash=voter.ip_hash, net_hash=voter.net_hash,
-                        ua_hash=voter.ua_hash, phone_hash=voter.phone_hash, entry_slot=slots.entry_slot,
-                        day_slot=slots.day_slot, ip_slot=slots.ip_slot))
-    db.session.flush()
-    count = int(db.session.scalar(sa.select(Entry.vote_count).where(Entry.id == entry.id)))
+    # --- the write transaction starts here ---
+    if need_captcha and not consume_captcha(captcha_token, captcha_answer, now=now):
+        raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
+    # The slots are counted again inside the INSERT itself, with the caps as its WHERE: on SQLite the
+    # INSERT holds the write lock, so it sees every committed vote and concurrent votes for one entry
+    # from one shared IP do not collide on a stale slot. On PostgreSQL a concurrent duplicate still
+    # fails on a unique key (the caller retries). No row inserted means a cap was reached meanwhile.
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
+
+    entry_n = count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
+    day_n = count(Vote.contest_id == contest.id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
+    ip_n = count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day)
+    values = {"contest_id": contest.id, "entry_id": entry_id, "created_at": now, "day": day,
+              "voter_hash": voter.voter_hash, "ip_hash": voter.ip_hash, "net_hash": voter.net_hash,
+              "ua_hash": voter.ua_hash, "phone_hash": voter.phone_hash}
+    literal = [sa.literal(v, type_=Vote.__table__.c[k].type).label(k) for k, v in values.items()]
+    source = sa.select(*literal, (entry_n + 1).label("entry_slot"), (day_n + 1).label("day_slot"),
+                       (ip_n + 1).label("ip_slot"), sa.true().label("valid"), sa.literal("").label("void_reason"))\
+        .where(entry_n < p.per_entry_per_day, day_n < p.per_voter_per_day, ip_n < p.per_ip_per_entry_per_day)
+    # RETURNING rather than rowcount: psycopg reports -1 for an INSERT … SELECT run through the session.
+    vote_id = db.session.execute(sa.insert(Vote).from_select(
+        [*values, "entry_slot", "day_slot", "ip_slot", "valid", "void_reason"], source)
+        .returning(Vote.id)).scalar_one_or_none()
+    if vote_id is None:
+        refusal = pol.check(p, usage_of(contest.id, entry_id, voter, day))
+        if refusal:
+            raise VoteRefused(refusal.code, refusal.status, refusal.message)
+        raise VoteRefused("conflict", 409, "投票人数较多，您的投票未能完成，请稍后重试。")
+    count = db.session.execute(
+        sa.update(Entry).where(Entry.id == entry_id).values(vote_count=Entry.vote_count + 1)
+        .returning(Entry.vote_count).execution_options(synchronize_session=False)).scalar_one()
     after = pol.Usage(usage.voter_entry + 1, usage.voter_day + 1, usage.ip_entry + 1, usage.ip_day + 1)
-    return Cast(count=count, captcha_next=pol.captcha_required(p, after))
+    return Cast(count=int(count), captcha_next=pol.captcha_required(p, after))
 
 
 # --- captcha -------------------------------------------------------------------------------------

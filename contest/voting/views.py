@@ -132,7 +132,7 @@ def entry_page(contest_id: int, entry_id: int):
 def vote(contest_id: int, entry_id: int):
     """Cast one vote (fetch from vote.js, or a plain form post without JavaScript)."""
     contest = _load_contest(contest_id)
-    if services.get_public_entry(contest, entry_id) is None:
+    if not services.is_public_entry(contest.id, entry_id):
         if wants_json():
             return _refuse(404, services.NOT_FOUND_MESSAGE, "not_found")
         abort(404, services.NOT_FOUND_MESSAGE)
@@ -148,6 +148,7 @@ def vote(contest_id: int, entry_id: int):
     if not form.validate():
         return _refuse(400, "提交的投票信息有误，请刷新页面后重试。", "bad_form", entry_url)
     who = voter_mod.current_voter(voter_id, contest.id)
+    show_counts = contest.show_counts  # read now: the commit expires the contest (no reload after it)
     t = now()
     for attempt in range(CASTING_RETRIES):
         try:
@@ -166,7 +167,7 @@ def vote(contest_id: int, entry_id: int):
     message = "投票成功，感谢您的支持！"
     if wants_json():
         payload = {"ok": True, "message": message, "captcha_required": cast.captcha_next}
-        if contest.show_counts:
+        if show_counts:
             payload["count"] = cast.count
         return jsonify(payload)
     flash(message, "success")
