@@ -1,18 +1,17 @@
 """Sending an .xlsx built by contest.documents.tables as a download."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response
 
+from contest.core.downloads import attachment
 from contest.documents.tables import build_xlsx
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(header: list[str], rows: list[list], filename: str, **kwargs) -> Response:
-    """An attachment response; the Chinese file name goes in RFC 5987 ``filename*``."""
+    """An attachment response; the Chinese file name goes in RFC 5987 ``filename*`` (core.downloads)."""
     resp = Response(build_xlsx(header, rows, **kwargs), mimetype=XLSX_MIME)
-    resp.headers["Content-Disposition"] = f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}"
+    resp.headers["Content-Disposition"] = attachment(filename, "export.xlsx")
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -2,6 +2,8 @@
 
 HTTP headers are latin-1 on the wire (gunicorn and werkzeug both encode them so), so a Chinese
 file name must go in RFC 5987 ``filename*`` with an ASCII ``filename`` beside it for old clients.
+Views that set the header themselves call ``attachment``; ``core.web`` re-encodes any other
+non-Latin-1 header after the request as a safety net.
 """
 from urllib.parse import quote
 
