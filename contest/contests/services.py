@@ -104,17 +104,25 @@ def seconds_left(contest: Contest, phase: Phase, now: datetime) -> Optional[floa
 
 def require_phase_open(contest: Contest, phase: Phase, now: datetime) -> None:
     """Raise ContestError with a Chinese message stating the window when ``phase`` is closed."""
-    if is_phase_open(contest, phase, now):
-        return
     window = contest.window(phase)
+    reason = phase_closed_reason(phase, _window_value(window) if window is not None else None, now)
+    if reason:
+        raise ContestError(reason)
+
+
+def phase_closed_reason(phase: Phase, window: Optional[phases.Window], now: datetime) -> Optional[str]:
+    """None when ``window`` (the plain value of ``phase``'s window, or None when the contest has none) is
+    open at ``now``; else the Chinese reason, stating the window in Beijing time."""
+    if window is not None and phases.is_open(window, now):
+        return None
     if window is None:
-        raise ContestError(f"本活动未设置“{phase.label}”阶段。")
+        return f"本活动未设置“{phase.label}”阶段。"
     span = f"{format_beijing(window.starts_at)} 至 {format_deadline(window.ends_at)}（北京时间）"
-    if window.override == Override.CLOSED:
-        raise ContestError(f"“{phase.label}”阶段已由市信用办关闭。规定时间：{span}。")
+    if window.override == Override.CLOSED.value:
+        return f"“{phase.label}”阶段已由市信用办关闭。规定时间：{span}。"
     if now < window.starts_at:
-        raise ContestError(f"“{phase.label}”阶段尚未开始，时间为 {span}。")
-    raise ContestError(f"“{phase.label}”阶段已于 {format_deadline(window.ends_at)}（北京时间）截止。")
+        return f"“{phase.label}”阶段尚未开始，时间为 {span}。"
+    return f"“{phase.label}”阶段已于 {format_deadline(window.ends_at)}（北京时间）截止。"
 
 
 def update_window(contest: Contest, phase: Phase, starts_at: datetime, ends_at: datetime, *,

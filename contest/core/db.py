@@ -27,11 +27,16 @@ def install_sqlite_pragmas() -> None:
 
 
 def is_unique_violation(exc: Exception) -> bool:
-    """True for a unique-constraint violation on SQLite or PostgreSQL."""
-    if not isinstance(exc, sa.exc.IntegrityError):
+    """True for a unique-constraint violation on SQLite or PostgreSQL, raised through SQLAlchemy
+    (``sa.exc.IntegrityError``) or straight by the driver (prepared statements)."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        orig = exc.orig
+    elif any(cls.__name__ == "IntegrityError" for cls in type(exc).__mro__):
+        orig = exc
+    else:
         return False
-    orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if code == "23505":
         return True
     return "UNIQUE constraint failed" in str(orig)
+

@@ -5,6 +5,8 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Selec
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from contest.voting.policy import CAPTCHA_AFTER_MAX
+
 
 class VoteForm(FlaskForm):
     captcha_token = HiddenField(validators=[Optional(), Length(max=64)])
@@ -42,7 +44,7 @@ class PolicyForm(FlaskForm):
     captcha_mode = SelectField("图片验证码", choices=[SelectChoice("off", "不需要"), SelectChoice("always", "每次投票都需要"),
                                                  SelectChoice("after", "当天投票达到一定次数后需要")])
     captcha_after = IntegerField("投票几次后需要验证码（同一投票人或同一IP当天）", validators=[
-        InputRequired("请填写需要验证码的投票次数。"), NumberRange(0, 1000, "请填写0到1000之间的整数。")])
+        InputRequired("请填写需要验证码的投票次数。"), NumberRange(0, CAPTCHA_AFTER_MAX, f"请填写0到{CAPTCHA_AFTER_MAX}之间的整数。")])
     phone_verification = BooleanField("投票前需验证手机号码（一人一票）")
     show_counts = BooleanField("向公众显示票数和名次")
     burst_votes_per_minute = IntegerField("疑似刷票阈值（同一作品每分钟来自同一IP或网段的票数超过）", validators=[

@@ -11,11 +11,13 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterable, Optional
 
 CAPTCHA_OFF = "off"
 CAPTCHA_ALWAYS = "always"
 CAPTCHA_AFTER = "after"
+CAPTCHA_AFTER_MAX = 1000  # the largest "captcha after K votes" an organizer may set
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,20 @@ def next_slots(usage: Usage) -> Slots:
     return Slots(entry_slot=usage.voter_entry + 1, day_slot=usage.voter_day + 1, ip_slot=usage.ip_entry + 1)
 
 
+@lru_cache(maxsize=4096)  # the same IPs, networks and browsers come back vote after vote
 def keyed_hash(secret: str, purpose: str, value: str) -> str:
     """HMAC-SHA256 of ``value`` (hex, 64 chars), separated by ``purpose`` so hashes never collide across kinds."""
-    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(secret).copy()  # the key's inner and outer pads are computed once per secret
+    mac.update(f"{purpose}:{value}".encode())
+    return mac.hexdigest()
 
 
+@lru_cache(maxsize=8)
+def _keyed(secret: str):
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
+@lru_cache(maxsize=4096)
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) network of an address as text; the address itself when unparsable."""
     try:

@@ -11,8 +11,11 @@ import sqlalchemy as sa
 
 from contest.accounts.models import Unit, User
 from contest.contests.models import Contest, Phase
-from contest.contests.services import ContestError, require_phase_open
+from contest.contests import phases
+from contest.contests.services import ContestError, phase_closed_reason, require_phase_open
 from contest.core import audit
+from contest.core.db import is_unique_violation
+from contest.core.prepared import Prepared, db_errors
 from contest.core.timeutil import beijing_date
 from contest.extensions import db
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, Video, VideoCategory
@@ -133,6 +136,7 @@ def voting_open(contest: Contest, now: datetime) -> Optional[str]:
 class Cast:
     count: int
     captcha_next: bool
+    show_counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,15 +150,20 @@ class Voter:
 
 
 def _usage_columns(contest_id: int, entry_id: int, voter: Voter, day) -> list:
-    """Today's four counts as scalar subqueries (each answered by a unique key or index of the vote table)."""
+    """Today's four counts as scalar subqueries (each answered by a unique key or index of the vote table).
+    The IP's count for the whole contest has no cap of its own (a campus network may cast thousands of
+    votes a day), so it is counted only up to the largest captcha threshold, the one thing it decides."""
     def count(*where):
         return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
 
+    ip_day = sa.select(sa.literal(1)).select_from(Vote).where(
+        Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day) \
+        .limit(pol.CAPTCHA_AFTER_MAX).subquery()
     return [
         count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
         count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
         count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-        count(Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
+        sa.select(sa.func.count()).select_from(ip_day).scalar_subquery(),
     ]
 
 
@@ -177,76 +186,154 @@ def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
     return pol.captcha_required(p, usage)
 
 
-def cast_vote(contest: Contest, entry_id: int, voter: Voter, *, now: datetime, captcha_token: str = "",
+# The vote is the platform's hottest path (a city's worth of phones on the last day). It runs three
+# prepared statements on one pooled DB-API connection and commits itself: building, cache-keying and
+# executing ORM/Core statements cost several times more than the database work (see bench/README.md).
+# The SQL is plain enough for SQLite and PostgreSQL alike; the tests run it on both.
+
+# Everything a vote needs to know, read in one statement before any write: the contest's policy,
+# its voting window, whether the entry is public in that contest, and today's four usage counts
+# (each answered by a unique key or an index of the vote table). Three counts are bounded by their
+# caps (a row takes a slot at most the cap); the IP's count for the whole contest is not, and only
+# decides the captcha in mode "after", so it is read only then and only up to the largest threshold.
+_VOTE_READ = Prepared("""
+SELECT c.votes_per_entry_per_day AS per_entry, c.votes_per_voter_per_day AS per_day,
+       c.ip_votes_per_entry_per_day AS per_ip, c.captcha_mode AS captcha_mode, c.captcha_after AS captcha_after,
+       c.phone_verification AS phone_required, c.show_counts AS show_counts,
+       w.starts_at AS starts_at, w.ends_at AS ends_at, w.override AS override,
+       (SELECT e.id FROM entry e WHERE e.id = :entry_id AND e.contest_id = c.id
+               AND e.state = :submitted AND e.screening_status = :passed) AS public_entry,
+       (SELECT count(*) FROM vote v WHERE v.entry_id = :entry_id AND v.voter_hash = :voter AND v.day = :day)
+           AS voter_entry,
+       (SELECT count(*) FROM vote v WHERE v.contest_id = c.id AND v.voter_hash = :voter AND v.day = :day)
+           AS voter_day,
+       (SELECT count(*) FROM vote v WHERE v.entry_id = :entry_id AND v.ip_hash = :ip AND v.day = :day)
+           AS ip_entry,
+       CASE WHEN c.captcha_mode = :after THEN
+           (SELECT count(*) FROM (SELECT 1 FROM vote v WHERE v.contest_id = :contest_id AND v.ip_hash = :ip
+                                  AND v.day = :day LIMIT :ip_day_max) x)
+       ELSE 0 END AS ip_day
+FROM contest c LEFT JOIN phase_window w ON w.contest_id = c.id AND w.phase = :phase
+WHERE c.id = :contest_id
+""", binds={"day": sa.Date()}, columns={"phone_required": sa.Boolean(), "show_counts": sa.Boolean(),
+                                        "starts_at": sa.DateTime(), "ends_at": sa.DateTime()})
+
+# The write. The slots are counted again inside the INSERT itself, with the caps as its WHERE: on
+# SQLite the INSERT holds the write lock, so it sees every committed vote and concurrent votes for one
+# entry from one shared IP do not collide on a stale slot. On PostgreSQL a concurrent duplicate still
+# fails on a unique key (the caller retries). No row returned means a cap was reached meanwhile.
+_VOTE_INSERT = Prepared("""
+INSERT INTO vote (contest_id, entry_id, created_at, day, voter_hash, ip_hash, net_hash, ua_hash, phone_hash,
+                  entry_slot, day_slot, ip_slot, valid, void_reason)
+SELECT :contest_id, :entry_id, :now, :day, :voter, :ip, :net, :ua, :phone,
+       n.entry_n + 1, n.day_n + 1, n.ip_n + 1, :valid, ''
+FROM (SELECT (SELECT count(*) FROM vote WHERE entry_id = :entry_id AND voter_hash = :voter AND day = :day)
+                 AS entry_n,
+             (SELECT count(*) FROM vote WHERE contest_id = :contest_id AND voter_hash = :voter AND day = :day)
+                 AS day_n,
+             (SELECT count(*) FROM vote WHERE entry_id = :entry_id AND ip_hash = :ip AND day = :day) AS ip_n) n
+WHERE n.entry_n < :per_entry AND n.day_n < :per_day AND n.ip_n < :per_ip
+RETURNING id
+""", binds={"day": sa.Date(), "now": sa.DateTime(), "valid": sa.Boolean()})
+
+# The entry's count moves in the same transaction as the row, so it always equals the valid rows.
+# (Entry.updated_at is the unit's last edit: a vote does not touch it.)
+_COUNT_UP = Prepared("UPDATE entry SET vote_count = vote_count + 1 WHERE id = :entry_id RETURNING vote_count")
+
+# One-time captcha: mark it used when the answer is right and it is unexpired and unused. One atomic
+# UPDATE, so two requests replaying the same solved captcha cannot both pass.
+_CAPTCHA_USE = Prepared("""
+UPDATE captcha_challenge SET used_at = :now
+WHERE token = :token AND answer = :answer AND used_at IS NULL AND expires_at > :now
+RETURNING token
+""", binds={"now": sa.DateTime()})
+
+CASTING_RETRIES = 3
+
+
+def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, captcha_token: str = "",
               captcha_answer: str = "") -> "Cast":
-    """Record one vote; return the entry's new count of valid votes and whether the next vote needs a captcha.
+    """Record one vote and commit it; return the entry's new count of valid votes, whether the next vote
+    needs a captcha and whether the contest shows counts.
 
-    Raises VoteRefused: 404 unknown or not-passed entry; 409 voting closed or already voted today;
-    429 daily cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
-    On VoteRefused the caller must roll back (a captcha may already have been consumed).
-    May raise IntegrityError when a concurrent request took the same slot first: the caller rolls
-    back and calls again (the second call then sees the other vote and refuses or takes the next slot).
+    Raises VoteRefused (nothing is written): 404 unknown contest, unknown or not-passed entry; 409 voting
+    closed, already voted today, or still colliding with concurrent votes after three tries; 429 daily
+    cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
 
-    Every read and check runs before the first write, outside the write transaction (one statement
-    answers "is the entry public" and the four usage counts). The write is short: consume the captcha
-    when one is needed, INSERT the vote (its unique slot keys are what guarantee no double count), then
-    UPDATE the entry's count in the same transaction, so the count always equals the valid rows.
-    On SQLite the write lock is held for those two or three statements only.
+    Every read and check runs before the first write, outside the write transaction, in one statement.
+    The write is short: consume the captcha when one is needed, INSERT the vote (its unique slot keys
+    are what guarantee no double count), UPDATE the entry's count, commit. On SQLite the write lock is
+    held for those statements only. A concurrent request that took the same slot first makes the
+    INSERT fail on a unique key: then everything is read again and tried again.
     """
-    closed = voting_open(contest, now)
-    p = policy_of(contest)
+    dialect = db.engine.dialect
+    integrity_error, _ = db_errors(dialect)
+    conn = db.engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        for attempt in range(CASTING_RETRIES):
+            try:
+                return _cast_once(dialect, conn, cursor, contest_id, entry_id, voter, now, captcha_token,
+                                  captcha_answer)
+            except integrity_error as exc:
+                conn.rollback()
+                if not is_unique_violation(exc) or attempt == CASTING_RETRIES - 1:
+                    raise VoteRefused("conflict", 409, "投票人数较多，您的投票未能完成，请稍后重试。") from exc
+            except BaseException:
+                conn.rollback()
+                raise
+    finally:
+        conn.close()
+    raise AssertionError("unreachable")
+
+
+def _cast_once(dialect, conn, cursor, contest_id: int, entry_id: int, voter: Voter, now: datetime,
+               captcha_token: str, captcha_answer: str) -> "Cast":
     day = beijing_date(now)
-    row = db.session.execute(sa.select(
-        sa.select(Entry.id).where(Entry.id == entry_id, Entry.contest_id == contest.id, _public_filter())
-        .scalar_subquery(),
-        *_usage_columns(contest.id, entry_id, voter, day))).one()
-    if row[0] is None:
+    keys = {"contest_id": contest_id, "entry_id": entry_id, "voter": voter.voter_hash, "ip": voter.ip_hash,
+            "day": day}
+    read_params = {**keys, "submitted": EntryState.SUBMITTED.value, "passed": ScreeningStatus.PASSED.value,
+                   "phase": Phase.VOTING.value, "after": pol.CAPTCHA_AFTER, "ip_day_max": pol.CAPTCHA_AFTER_MAX}
+    row = _VOTE_READ.first(dialect, cursor, read_params)
+    if row is None or row["public_entry"] is None:
         raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
+    window = None if row["starts_at"] is None else phases.Window(
+        Phase.VOTING.value, row["starts_at"], row["ends_at"], row["override"])
+    closed = phase_closed_reason(Phase.VOTING, window, now)
     if closed:
         raise VoteRefused("closed", 409, f"现在不能投票：{closed}")
+    p = pol.Policy(per_entry_per_day=row["per_entry"], per_voter_per_day=row["per_day"],
+                   per_ip_per_entry_per_day=row["per_ip"], captcha_mode=row["captcha_mode"],
+                   captcha_after=row["captcha_after"], phone_required=bool(row["phone_required"]))
     if p.phone_required and not voter.phone_hash:
         raise VoteRefused("phone_required", 403, "本活动要求先验证手机号码后才能投票，请先完成手机验证。")
-    usage = pol.Usage(*(int(n or 0) for n in row[1:]))
+    usage = pol.Usage(row["voter_entry"], row["voter_day"], row["ip_entry"], row["ip_day"])
     refusal = pol.check(p, usage)
     if refusal:
         raise VoteRefused(refusal.code, refusal.status, refusal.message)
     need_captcha = pol.captcha_required(p, usage)
     if need_captcha and not (captcha_token and captcha_answer):
         raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
-    # --- the write transaction starts here ---
-    if need_captcha and not consume_captcha(captcha_token, captcha_answer, now=now):
+    # --- the write transaction: from here to the commit ---
+    if need_captcha and _CAPTCHA_USE.scalar(dialect, cursor, {
+            "now": now, "token": captcha_token[:64], "answer": normalise_answer(captcha_answer)[:12]}) is None:
         raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
-    # The slots are counted again inside the INSERT itself, with the caps as its WHERE: on SQLite the
-    # INSERT holds the write lock, so it sees every committed vote and concurrent votes for one entry
-    # from one shared IP do not collide on a stale slot. On PostgreSQL a concurrent duplicate still
-    # fails on a unique key (the caller retries). No row inserted means a cap was reached meanwhile.
-    def count(*where):
-        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
-
-    entry_n = count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
-    day_n = count(Vote.contest_id == contest.id, Vote.voter_hash == voter.voter_hash, Vote.day == day)
-    ip_n = count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day)
-    values = {"contest_id": contest.id, "entry_id": entry_id, "created_at": now, "day": day,
-              "voter_hash": voter.voter_hash, "ip_hash": voter.ip_hash, "net_hash": voter.net_hash,
-              "ua_hash": voter.ua_hash, "phone_hash": voter.phone_hash}
-    literal = [sa.literal(v, type_=Vote.__table__.c[k].type).label(k) for k, v in values.items()]
-    source = sa.select(*literal, (entry_n + 1).label("entry_slot"), (day_n + 1).label("day_slot"),
-                       (ip_n + 1).label("ip_slot"), sa.true().label("valid"), sa.literal("").label("void_reason"))\
-        .where(entry_n < p.per_entry_per_day, day_n < p.per_voter_per_day, ip_n < p.per_ip_per_entry_per_day)
-    # RETURNING rather than rowcount: psycopg reports -1 for an INSERT … SELECT run through the session.
-    vote_id = db.session.execute(sa.insert(Vote).from_select(
-        [*values, "entry_slot", "day_slot", "ip_slot", "valid", "void_reason"], source)
-        .returning(Vote.id)).scalar_one_or_none()
+    vote_id = _VOTE_INSERT.scalar(dialect, cursor, {
+        **keys, "now": now, "net": voter.net_hash, "ua": voter.ua_hash, "phone": voter.phone_hash,
+        "valid": True, "per_entry": p.per_entry_per_day, "per_day": p.per_voter_per_day,
+        "per_ip": p.per_ip_per_entry_per_day})
     if vote_id is None:
-        refusal = pol.check(p, usage_of(contest.id, entry_id, voter, day))
+        # A cap was reached between the read and the write: say which one, from a fresh count.
+        again = _VOTE_READ.first(dialect, cursor, read_params)
+        refusal = pol.check(p, pol.Usage(again["voter_entry"], again["voter_day"], again["ip_entry"],
+                                         again["ip_day"]))
         if refusal:
             raise VoteRefused(refusal.code, refusal.status, refusal.message)
         raise VoteRefused("conflict", 409, "投票人数较多，您的投票未能完成，请稍后重试。")
-    count = db.session.execute(
-        sa.update(Entry).where(Entry.id == entry_id).values(vote_count=Entry.vote_count + 1)
-        .returning(Entry.vote_count).execution_options(synchronize_session=False)).scalar_one()
+    count = _COUNT_UP.scalar(dialect, cursor, {"entry_id": entry_id})
+    conn.commit()
     after = pol.Usage(usage.voter_entry + 1, usage.voter_day + 1, usage.ip_entry + 1, usage.ip_day + 1)
-    return Cast(count=int(count), captcha_next=pol.captcha_required(p, after))
+    return Cast(count=int(count), captcha_next=pol.captcha_required(p, after), show_counts=bool(row["show_counts"]))
 
 
 # --- captcha -------------------------------------------------------------------------------------
@@ -263,19 +350,6 @@ def new_captcha(*, now: datetime) -> CaptchaChallenge:
 
 def normalise_answer(text: str) -> str:
     return "".join((text or "").split()).upper()
-
-
-def consume_captcha(token: str, answer: str, *, now: datetime) -> bool:
-    """Mark the challenge used when ``answer`` is right and it is unexpired and unused. One atomic UPDATE,
-    so two requests replaying the same solved captcha cannot both pass. Case and spaces are ignored."""
-    if not token or not answer:
-        return False
-    result = db.session.execute(
-        sa.update(CaptchaChallenge)
-        .where(CaptchaChallenge.token == token[:64], CaptchaChallenge.answer == normalise_answer(answer)[:12],
-               CaptchaChallenge.used_at.is_(None), CaptchaChallenge.expires_at > now)
-        .values(used_at=now).execution_options(synchronize_session=False))
-    return result.rowcount == 1
 
 
 # --- phone verification --------------------------------------------------------------------------

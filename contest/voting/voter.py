@@ -5,6 +5,7 @@ View glue only (reads the request and the app's secret); the services receive a 
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from typing import Optional
 
 from flask import current_app, request
@@ -24,7 +25,12 @@ MISSING, VALID, FORGED = "missing", "valid", "forged"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="contest-voter-id")
+    return _voter_serializer(current_app.secret_key)
+
+
+@lru_cache(maxsize=8)
+def _voter_serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="contest-voter-id")
 
 
 def _phone_serializer() -> URLSafeTimedSerializer:
@@ -44,8 +50,13 @@ def read_voter_id() -> tuple[str, Optional[str]]:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return MISSING, None
+    return _verified(current_app.secret_key, raw[:200])
+
+
+@lru_cache(maxsize=4096)  # a browser sends the same signed id with every vote: verify it once per process
+def _verified(secret: str, raw: str) -> tuple[str, Optional[str]]:
     try:
-        value = _serializer().loads(raw)
+        value = _voter_serializer(secret).loads(raw)
     except BadSignature:
         return FORGED, None
     if not isinstance(value, str) or len(value) != 32:
@@ -95,6 +106,6 @@ def current_voter(voter_id: str, contest_id: int) -> Voter:
         voter_hash=phone_hash or hash_value("voter", voter_id),
         ip_hash=hash_value("ip", ip),
         net_hash=hash_value("net", network_of(ip)),
-        ua_hash=hash_value("ua", request.user_agent.string or ""),
+        ua_hash=hash_value("ua", request.headers.get("User-Agent", "")),
         phone_hash=phone_hash,
     )

@@ -411,3 +411,69 @@ def test_plain_form_refusal_keeps_status_and_message(app):
         assert resp.status_code == expected
     assert "您今天已经为该作品投过票了" in resp.get_data(as_text=True)
     assert f'href="/vote/{contest.id}/entry/{case.id}"' in resp.get_data(as_text=True)
+
+
+def test_vote_row_is_stored_like_the_orm_writes_it(app, clock):
+    """The vote is written by prepared statements, not the ORM: its row must read back with the same
+    types and formats (the monitor filters on created_at and day), and must not touch the entry's
+    updated_at (the unit's last edit)."""
+    from datetime import timedelta
+
+    from contest.core.timeutil import beijing, beijing_date
+    from contest.submissions.models import Entry
+    from contest.voting import monitor
+
+    contest = voting_contest(phases=())
+    contest.window(Phase.VOTING).starts_at = beijing(2024, 5, 1)
+    contest.window(Phase.VOTING).ends_at = beijing(2024, 5, 10)
+    case = passed_case(contest)
+    db.session.commit()
+    edited = db.session.get(Entry, case.id).updated_at
+    at = clock.set(beijing(2024, 5, 2, 23, 30, 15) + timedelta(microseconds=250))
+    assert Visitor(app).vote(contest.id, case.id).status_code == 200
+    db.session.expire_all()
+    vote = db.session.scalar(sa.select(Vote))
+    assert (vote.created_at, vote.day, vote.valid, vote.void_reason) == (at, beijing_date(at), True, "")
+    assert (vote.entry_slot, vote.day_slot, vote.ip_slot) == (1, 1, 1)
+    assert db.session.get(Entry, case.id).updated_at == edited
+    found = db.session.scalars(sa.select(Vote.id).where(Vote.created_at >= at - timedelta(seconds=1),
+                                                        Vote.created_at < at + timedelta(seconds=1))).all()
+    assert found == [vote.id]
+    assert monitor.daily_series(contest, at, case.id)[-1] == (beijing_date(at), 1)
+
+
+def test_vote_closed_by_organizer_says_so(app):
+    from contest.contests.models import Override
+
+    contest = voting_contest()
+    case = passed_case(contest)
+    contest.window(Phase.VOTING).override = Override.CLOSED
+    db.session.commit()
+    resp = Visitor(app).vote(contest.id, case.id)
+    assert resp.status_code == 409
+    assert "“网络投票”阶段已由市信用办关闭" in resp.get_json()["error"]
+    assert (count_of(case.id), rows_of(case.id)) == (0, 0)
+
+
+def test_vote_in_unknown_contest_or_for_other_contests_entry_is_404(app):
+    contest, case = _setup()
+    other = voting_contest()
+    db.session.commit()
+    v = Visitor(app)
+    v.open(contest.id, case.id)
+    for cid in (other.id, 999999):
+        resp = v.vote(cid, case.id, open_first=False)
+        assert resp.status_code == 404
+        assert resp.get_json()["error"] == "该作品不存在或未通过初筛，不能投票。"
+    assert rows_of(case.id) == 0
+
+
+def test_captcha_after_counts_every_voter_behind_one_ip(app):
+    """Mode "after": the IP's votes of the day count too, so a shared network needs the captcha once it
+    has cast K votes, whoever cast them."""
+    contest = voting_contest(captcha_mode=CaptchaMode.AFTER, captcha_after=2)
+    cases = [passed_case(contest) for _ in range(3)]
+    db.session.commit()
+    codes = [Visitor(app, ip="10.3.3.3").vote(contest.id, c.id).status_code for c in cases]
+    assert codes == [200, 200, 403]
+    assert Visitor(app, ip="10.3.3.4").vote(contest.id, cases[2].id).status_code == 200

@@ -40,3 +40,21 @@ def test_validate_window_rejects_end_before_start():
     assert validate_window(beijing(2024, 5, 1), beijing(2024, 5, 1)) == ["结束时间必须晚于开始时间。"]
     assert validate_window(None, beijing(2024, 5, 1)) == ["请填写开始时间和结束时间。"]
     assert validate_window(beijing(2024, 5, 1), beijing(2024, 5, 2)) == []
+
+
+def test_phase_closed_reason_states_why_in_beijing_time():
+    from contest.contests.models import Phase
+    from contest.contests.services import phase_closed_reason
+
+    w = Window("voting", beijing(2024, 4, 30), beijing(2024, 5, 31, 24))
+    assert phase_closed_reason(Phase.VOTING, w, beijing(2024, 5, 1)) is None
+    assert phase_closed_reason(Phase.VOTING, w, beijing(2024, 4, 29)) == \
+        "“网络投票”阶段尚未开始，时间为 2024-04-30 00:00 至 2024-05-31 24:00（北京时间）。"
+    assert phase_closed_reason(Phase.VOTING, w, beijing(2024, 6, 1)) == \
+        "“网络投票”阶段已于 2024-05-31 24:00（北京时间）截止。"
+    closed = Window("voting", w.starts_at, w.ends_at, override="closed")
+    assert phase_closed_reason(Phase.VOTING, closed, beijing(2024, 5, 1)) == \
+        "“网络投票”阶段已由市信用办关闭。规定时间：2024-04-30 00:00 至 2024-05-31 24:00（北京时间）。"
+    opened = Window("voting", w.starts_at, w.ends_at, override="open")
+    assert phase_closed_reason(Phase.VOTING, opened, beijing(2025, 1, 1)) is None
+    assert phase_closed_reason(Phase.VOTING, None, beijing(2024, 5, 1)) == "本活动未设置“网络投票”阶段。"

@@ -66,6 +66,16 @@ def test_keyed_hash_depends_on_secret_and_purpose():
     assert a != pol.keyed_hash("s1", "voter", "1.2.3.4")
 
 
+def test_keyed_hash_is_plain_hmac_sha256_of_purpose_and_value():
+    # Stored hashes must not change when the implementation does (votes of earlier days are compared to them).
+    import hashlib
+    import hmac
+
+    for secret, purpose, value in (("s1", "ip", "1.2.3.4"), ("k" * 100, "voter", "ab" * 16), ("密钥", "ua", "微信")):
+        expected = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+        assert pol.keyed_hash(secret, purpose, value) == expected
+
+
 def test_network_of_ipv4_ipv6_and_garbage():
     assert pol.network_of("203.0.113.77") == "203.0.113.0/24"
     assert pol.network_of("2001:db8:1:2::5") == "2001:db8:1::/48"
