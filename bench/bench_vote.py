@@ -219,7 +219,7 @@ def main() -> int:
         f"wrk {THREADS} threads, {CONNECTIONS} connections, {DURATION:.0f} s after {WARMUP} s warm-up; "
         f"gunicorn {WORKERS} sync workers; database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}",
         f"platform: every check on — CSRF token, signed voter cookie, per-voter/per-entry/per-IP daily "
-        f"policy, Flask-Limiter per-IP limit (set high: {overrides['VOTE_RATE_LIMIT']}), captcha off; "
+        f"policy, per-IP rate limit on Flask-Limiter's storage (set high: {overrides['VOTE_RATE_LIMIT']}), captcha off; "
         f"{VOTERS} voters × 300 entries",
         f"load run: {res.s2xx} votes answered 2xx, {rows1 - rows0} rows written "
         f"({in_flight} still in flight when wrk stopped counting), sum(vote_count) = rows: "
