@@ -119,7 +119,8 @@ def main() -> int:
         Row("… web layer: Flask, session + CSRF, rate limit, voter cookie, JSON", platform - cast, "µs", base),
     ], notes=[
         f"{VOTES} votes (distinct voter × entry pairs, all answered 200: {ok}) against {VOTES} baseline inserts, "
-        "medians of 5 rounds, one process, SQLite (WAL); baseline = the whole request of baseline_app.py",
+        "per-request means, median of 5 rounds, one process, SQLite (WAL); baseline = the whole request of "
+        "baseline_app.py",
     ])
     return 0 if ok else 1
 
