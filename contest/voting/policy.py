@@ -89,7 +89,6 @@ def next_slots(usage: Usage) -> Slots:
     return Slots(entry_slot=usage.voter_entry + 1, day_slot=usage.voter_day + 1, ip_slot=usage.ip_entry + 1)
 
 
-@lru_cache(maxsize=4096)  # the same IPs, networks and browsers come back vote after vote
 def keyed_hash(secret: str, purpose: str, value: str) -> str:
     """HMAC-SHA256 of ``value`` (hex, 64 chars), separated by ``purpose`` so hashes never collide across kinds."""
     mac = _keyed(secret).copy()  # the key's inner and outer pads are computed once per secret
@@ -102,7 +101,7 @@ def _keyed(secret: str):
     return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # the same addresses vote again and again; ipaddress parsing is the slow part
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) network of an address as text; the address itself when unparsable."""
     try:
