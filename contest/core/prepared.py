@@ -4,7 +4,8 @@ type processors for dates, datetimes and booleans), then run straight on a DB-AP
 
 Use it only where a benchmark shows the need (today: the public vote, see bench/README.md); the
 rest of the code goes through the ORM session. Statements run this way do not pass through the
-session or SQLAlchemy's events, and raise the driver's own exceptions (``db_errors`` names them).
+session or SQLAlchemy's events, and raise the driver's own exceptions (``integrity_error`` gives the
+class callers usually catch).
 """
 from __future__ import annotations
 
@@ -66,7 +67,6 @@ class Prepared:
         return None if row is None else row[0]
 
 
-def db_errors(dialect: Dialect) -> tuple[type, type]:
-    """The driver's (IntegrityError, OperationalError) classes, to catch around prepared statements."""
-    dbapi = dialect.loaded_dbapi
-    return dbapi.IntegrityError, dbapi.OperationalError
+def integrity_error(dialect: Dialect) -> type:
+    """The driver's IntegrityError class (unique keys, checks), to catch around prepared statements."""
+    return dialect.loaded_dbapi.IntegrityError

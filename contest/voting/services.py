@@ -15,7 +15,7 @@ from contest.contests import phases
 from contest.contests.services import ContestError, phase_closed_reason, require_phase_open
 from contest.core import audit
 from contest.core.db import is_unique_violation
-from contest.core.prepared import Prepared, db_errors
+from contest.core.prepared import Prepared, integrity_error
 from contest.core.timeutil import beijing_date
 from contest.extensions import db
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, Video, VideoCategory
@@ -267,7 +267,7 @@ def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, ca
     INSERT fail on a unique key: then everything is read again and tried again.
     """
     dialect = db.engine.dialect
-    integrity_error, _ = db_errors(dialect)
+    unique_clash = integrity_error(dialect)
     conn = db.engine.raw_connection()
     try:
         cursor = conn.cursor()
@@ -275,7 +275,7 @@ def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, ca
             try:
                 return _cast_once(dialect, conn, cursor, contest_id, entry_id, voter, now, captcha_token,
                                   captcha_answer)
-            except integrity_error as exc:
+            except unique_clash as exc:
                 conn.rollback()
                 if not is_unique_violation(exc) or attempt == CASTING_RETRIES - 1:
                     raise VoteRefused("conflict", 409, "投票人数较多，您的投票未能完成，请稍后重试。") from exc
