@@ -66,3 +66,53 @@ def test_simultaneous_votes_for_many_entries_respect_daily_cap(app):
     assert set(codes) <= {200, 409, 429}
     assert sum(count_of(c.id) for c in cases) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Vote)) == 3
+
+
+def test_vote_waiting_on_an_uncommitted_identical_vote_is_refused_once_it_commits(app):
+    """Another transaction holds an uncommitted vote of the same voter for the same entry. The request's
+    INSERT waits for it — on PostgreSQL at the unique key, then fails and the vote is read and tried
+    again; on SQLite at the write lock, then its own recount sees the row — and either way the answer
+    is 409 "already voted", with no second row."""
+    import time
+    from datetime import datetime
+
+    from contest.core.timeutil import beijing_date
+    from contest.voting import voter as voter_mod
+    from contest.voting.policy import keyed_hash
+
+    app.config["VOTE_RATE_LIMIT"] = "1000 per minute"
+    contest = voting_contest()
+    case = passed_case(contest)
+    db.session.commit()
+    cookies, token = _browser(app, contest.id, case.id)
+    status, voter_id = voter_mod._verified(app.secret_key, cookies["cv_voter"])
+    assert status == voter_mod.VALID
+    now = datetime.utcnow()
+    other = db.engine.connect()
+    tx = other.begin()
+    other.execute(sa.insert(Vote).values(
+        contest_id=contest.id, entry_id=case.id, created_at=now, day=beijing_date(now),
+        voter_hash=keyed_hash(app.secret_key, "voter", voter_id), ip_hash="f" * 64, net_hash="", ua_hash="",
+        phone_hash="", entry_slot=1, day_slot=1, ip_slot=1, valid=True, void_reason=""))
+    answer = {}
+
+    def vote():
+        client = app.test_client()
+        for name, value in cookies.items():
+            client.set_cookie(name, value)
+        resp = client.post(f"/vote/{contest.id}/entry/{case.id}/vote", data={"csrf_token": token},
+                           headers={"Accept": "application/json"}, csrf=False)
+        answer.update(status=resp.status_code, body=resp.get_json())
+
+    voter_thread = threading.Thread(target=vote)
+    voter_thread.start()
+    time.sleep(1.0)  # let the request reach its INSERT and wait there
+    assert voter_thread.is_alive(), f"the vote did not wait for the open transaction: {answer}"
+    tx.commit()
+    other.close()
+    voter_thread.join(60)
+    assert answer["status"] == 409, answer
+    assert answer["body"]["code"] == "already_voted"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Vote)) == 1
+    assert count_of(case.id) == 0  # the other transaction wrote only the row, not the count
