@@ -20,7 +20,7 @@ from contest.core.timeutil import beijing_date
 from contest.extensions import db
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, Video, VideoCategory
 from contest.voting import policy as pol
-from contest.voting.models import CaptchaChallenge, PhoneCode, Vote
+from contest.voting.models import CaptchaChallenge, PhoneCode
 
 CAPTCHA_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"  # no 0/O, 1/I, 2/Z, 5/S, 8/B look-alikes
 CAPTCHA_LENGTH = 4
@@ -149,29 +149,15 @@ class Voter:
     phone_hash: str = ""
 
 
-def _usage_columns(contest_id: int, entry_id: int, voter: Voter, day) -> list:
-    """Today's four counts as scalar subqueries (each answered by a unique key or index of the vote table).
-    The IP's count for the whole contest has no cap of its own (a campus network may cast thousands of
-    votes a day), so it is counted only up to the largest captcha threshold, the one thing it decides."""
-    def count(*where):
-        return sa.select(sa.func.count()).select_from(Vote).where(*where).scalar_subquery()
-
-    ip_day = sa.select(sa.literal(1)).select_from(Vote).where(
-        Vote.contest_id == contest_id, Vote.ip_hash == voter.ip_hash, Vote.day == day) \
-        .limit(pol.CAPTCHA_AFTER_MAX).subquery()
-    return [
-        count(Vote.entry_id == entry_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        count(Vote.contest_id == contest_id, Vote.voter_hash == voter.voter_hash, Vote.day == day),
-        count(Vote.entry_id == entry_id, Vote.ip_hash == voter.ip_hash, Vote.day == day),
-        sa.select(sa.func.count()).select_from(ip_day).scalar_subquery(),
-    ]
-
-
 def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
-    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot),
-    in one statement."""
-    row = db.session.execute(sa.select(*_usage_columns(contest_id, entry_id, voter, day))).one()
-    return pol.Usage(*(int(n or 0) for n in row))
+    """Today's votes of the voter and of the IP (all rows, voided or not: they used their slot), read by
+    the vote's own statement on the session's connection. The IP's count for the whole contest is read
+    only when the contest's captcha mode is "after" (the one thing it decides), else it is 0."""
+    row = _VOTE_READ.first(db.engine.dialect, db.session.connection().connection.cursor(),
+                           _read_params(contest_id, entry_id, voter, day))
+    if row is None:
+        return pol.Usage()
+    return pol.Usage(row["voter_entry"], row["voter_day"], row["ip_entry"], row["ip_day"])
 
 
 def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
@@ -251,6 +237,12 @@ RETURNING token
 CASTING_RETRIES = 3
 
 
+def _read_params(contest_id: int, entry_id: int, voter: Voter, day) -> dict:
+    return {"contest_id": contest_id, "entry_id": entry_id, "voter": voter.voter_hash, "ip": voter.ip_hash,
+            "day": day, "submitted": EntryState.SUBMITTED.value, "passed": ScreeningStatus.PASSED.value,
+            "phase": Phase.VOTING.value, "after": pol.CAPTCHA_AFTER, "ip_day_max": pol.CAPTCHA_AFTER_MAX}
+
+
 def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, captcha_token: str = "",
               captcha_answer: str = "") -> "Cast":
     """Record one vote and commit it; return the entry's new count of valid votes, whether the next vote
@@ -290,10 +282,7 @@ def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, ca
 def _cast_once(dialect, conn, cursor, contest_id: int, entry_id: int, voter: Voter, now: datetime,
                captcha_token: str, captcha_answer: str) -> "Cast":
     day = beijing_date(now)
-    keys = {"contest_id": contest_id, "entry_id": entry_id, "voter": voter.voter_hash, "ip": voter.ip_hash,
-            "day": day}
-    read_params = {**keys, "submitted": EntryState.SUBMITTED.value, "passed": ScreeningStatus.PASSED.value,
-                   "phase": Phase.VOTING.value, "after": pol.CAPTCHA_AFTER, "ip_day_max": pol.CAPTCHA_AFTER_MAX}
+    read_params = _read_params(contest_id, entry_id, voter, day)
     row = _VOTE_READ.first(dialect, cursor, read_params)
     if row is None or row["public_entry"] is None:
         raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
@@ -319,7 +308,7 @@ def _cast_once(dialect, conn, cursor, contest_id: int, entry_id: int, voter: Vot
             "now": now, "token": captcha_token[:64], "answer": normalise_answer(captcha_answer)[:12]}) is None:
         raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
     vote_id = _VOTE_INSERT.scalar(dialect, cursor, {
-        **keys, "now": now, "net": voter.net_hash, "ua": voter.ua_hash, "phone": voter.phone_hash,
+        **read_params, "now": now, "net": voter.net_hash, "ua": voter.ua_hash, "phone": voter.phone_hash,
         "valid": True, "per_entry": p.per_entry_per_day, "per_day": p.per_voter_per_day,
         "per_ip": p.per_ip_per_entry_per_day})
     if vote_id is None:
