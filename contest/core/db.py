@@ -39,4 +39,3 @@ def is_unique_violation(exc: Exception) -> bool:
     if code == "23505":
         return True
     return "UNIQUE constraint failed" in str(orig)
-

@@ -22,7 +22,6 @@ class Prepared:
 
     def __init__(self, sql: str, *, binds: Optional[dict[str, TypeEngine]] = None,
                  columns: Optional[dict[str, TypeEngine]] = None):
-        self.sql = sql
         self.binds = binds or {}
         self.columns = columns or {}
         self.clause = sa.text(sql).bindparams(*(sa.bindparam(k, type_=t) for k, t in self.binds.items()))
