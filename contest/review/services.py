@@ -19,6 +19,7 @@ from contest.accounts.models import Role, User
 from contest.contests.models import Contest, Override, Phase
 from contest.contests.services import ContestError, require_phase_open
 from contest.core import audit
+from contest.core.db import is_unique_violation
 from contest.extensions import db
 from contest.review import rubric, scoring
 from contest.review.models import Assignment, RubricCriterion, ScoreItem, ScoreSheet, SheetState
@@ -294,7 +295,14 @@ def save_sheet(expert: User, entry: Entry, contest: Contest, raw: dict[int, Opti
     if submit:
         sheet.state = SheetState.SUBMITTED
         sheet.submitted_at = now
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            # Two tabs saved the first draft at the same moment: the unique sheet constraint won.
+            raise ReviewError("同一评分正在另一个窗口中保存，请刷新页面后重试。") from None
+        raise
     if submit:
         audit.record("score_submitted", actor=expert, contest_id=contest.id, target=sheet, ip=ip, now=now,
                      summary=f"作品#{entry.id}：合计{sheet.total}分",

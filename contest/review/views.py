@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -139,13 +138,7 @@ def score(entry_id: int):
             db.session.rollback()
             flash(f"评分未保存：{exc}", "error")
         else:
-            try:
-                db.session.commit()
-            except sa.exc.IntegrityError:
-                # Two tabs saved the first draft at the same moment: the unique sheet constraint won.
-                db.session.rollback()
-                flash("评分未保存：同一评分正在另一个窗口中保存，请刷新页面后重试。", "error")
-                return redirect(url_for("review.score", entry_id=entry.id))
+            db.session.commit()
             if submit:
                 flash("评分已提交。提交后不能再修改，如需修改请联系市信用办。", "success")
                 return redirect(url_for("core.expert_home"))

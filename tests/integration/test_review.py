@@ -479,3 +479,36 @@ def test_overlong_comment_refused_and_nothing_saved(world, login_as):
                   data=scores(w["crit"], ["20", "20", "10", "10"], comment="评" * 2001, submit_sheet="1"))
     assert "评语不能超过2000字，当前2001字。" in resp.get_data(as_text=True)
     assert sheet_state() == []
+
+
+def test_first_draft_racing_another_tab_is_refused_not_500(world, login_as):
+    """Another tab's first draft of the same sheet is being written (uncommitted) when this one saves: the
+    unique (expert, entry) key decides once it commits, and this save answers with a clear message."""
+    import threading
+    import time
+
+    w = world
+    c = login_as(w["e1"])
+    url = f"/review/entries/{w['case1'].id}"
+    c.get(url)  # the rubric exists and the CSRF token is fetched before the race
+    other = db.engine.connect()
+    tx = other.begin()
+    other.execute(sa.insert(ScoreSheet).values(expert_id=w["e1"].id, entry_id=w["case1"].id, state="draft",
+                                               total=Decimal("0"), comment="另一个窗口", updated_at=utcnow()))
+    answer = {}
+
+    def save():
+        resp = c.post(url, data=scores(w["crit"], ["20", "", "", ""], save="1"))
+        answer.update(status=resp.status_code, page=resp.get_data(as_text=True))
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    time.sleep(1.0)  # let the save reach its INSERT and wait for the other transaction
+    assert saver.is_alive(), answer.get("status")
+    tx.commit()
+    other.close()
+    saver.join(60)
+    assert answer["status"] == 200
+    assert "评分未保存：同一评分正在另一个窗口中保存，请刷新页面后重试。" in answer["page"]
+    db.session.expire_all()
+    assert [(s.comment, len(s.items)) for s in db.session.scalars(sa.select(ScoreSheet))] == [("另一个窗口", 0)]
