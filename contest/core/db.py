@@ -28,13 +28,8 @@ def install_sqlite_pragmas() -> None:
 
 def is_unique_violation(exc: Exception) -> bool:
     """True for a unique-constraint violation on SQLite or PostgreSQL, raised through SQLAlchemy
-    (``sa.exc.IntegrityError``) or straight by the driver (prepared statements)."""
-    if isinstance(exc, sa.exc.IntegrityError):
-        orig = exc.orig
-    elif any(cls.__name__ == "IntegrityError" for cls in type(exc).__mro__):
-        orig = exc
-    else:
-        return False
+    (which wraps the driver's error) or straight by the driver (prepared statements)."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if code == "23505":
         return True

@@ -7,6 +7,9 @@ non-Latin-1 header after the request as a safety net.
 """
 from urllib.parse import quote
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def attachment(filename: str, fallback: str = "download") -> str:
     """The Content-Disposition value for ``filename``; ``fallback`` is the ASCII name."""

@@ -21,7 +21,12 @@ CHUNK = 1024 * 1024
 
 
 class StorageError(ValueError):
-    """A user-facing refusal (Chinese message): too large, wrong type, disk full, broken upload."""
+    """A user-facing refusal (Chinese message): too large, wrong type, disk full, broken upload.
+    ``status`` is the HTTP status a view answers with: 413 for a file over its size cap, else 400."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -63,7 +68,7 @@ def receive(stream: BinaryIO, *, upload_root: str | Path, max_bytes: int, label:
                     break
                 size += len(chunk)
                 if size > max_bytes:
-                    raise StorageError(f"{label}超过 {format_size(max_bytes)} 的大小上限，请压缩后重新上传。")
+                    raise StorageError(f"{label}超过 {format_size(max_bytes)} 的大小上限，请压缩后重新上传。", status=413)
                 if len(head) < sniffing.HEAD_BYTES:
                     head += chunk[: sniffing.HEAD_BYTES - len(head)]
                 digest.update(chunk)

@@ -12,6 +12,7 @@ from contest.contests.context import get_current_contest
 from contest.contests.models import Contest, Phase
 from contest.contests.services import ContestError, is_phase_open, require_phase_open
 from contest.core.clock import now
+from contest.core.downloads import DOCX_MIME, XLSX_MIME
 from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
@@ -29,8 +30,6 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 register_nav("organizer", "专家评审", "review.progress", 60)
 register_nav("expert", "评分标准", "review.criteria", 10)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.app_template_filter("score")
@@ -160,7 +159,7 @@ def case_docx(entry_id: int):
     contest = db.session.get(Contest, entry.contest_id)
     data = document.case_form_docx(document.case_fields(entry, blind=contest.blind_review),
                                    title=f"作品{entry.id} 案例申报表")
-    resp = Response(data, mimetype=DOCX)
+    resp = Response(data, mimetype=DOCX_MIME)
     resp.headers["Content-Disposition"] = f"attachment; filename=case-{entry.id}.docx"
     resp.headers["Cache-Control"] = "private, max-age=0"
     return resp
@@ -298,6 +297,6 @@ def export():
     contest, kind = _contest(), _kind()
     data = raw_scores_xlsx(contest, kind)
     db.session.commit()
-    resp = Response(data, mimetype=XLSX)
+    resp = Response(data, mimetype=XLSX_MIME)
     resp.headers["Content-Disposition"] = f"attachment; filename=raw-scores-{kind.value}.xlsx"
     return resp

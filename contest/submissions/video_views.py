@@ -24,12 +24,12 @@ from contest.submissions.lifecycle import SubmissionError, load_own
 from contest.submissions.models import Video
 from contest.submissions.video_forms import ActionForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
+from contest.core.downloads import DOCX_MIME
 
 bp = Blueprint("videos", __name__, url_prefix="/videos")
 
 register_nav("unit", "优秀短视频", "videos.index", 30)
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _contest() -> Contest:
@@ -137,8 +137,7 @@ def upload(video_id: int):
                        verdict=exc.verdict.to_dict() if exc.verdict else None), 422
     except StorageError as exc:
         db.session.rollback()
-        status = 413 if "上限" in str(exc) else 400
-        return jsonify(ok=False, reasons=[str(exc)]), status
+        return jsonify(ok=False, reasons=[str(exc)]), exc.status
     except SubmissionError as exc:
         db.session.rollback()
         return jsonify(ok=False, reasons=[str(exc)]), 409
