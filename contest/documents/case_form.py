@@ -27,8 +27,7 @@ CONTENT_HINT = "2000字以内，需按照模板要求撰写案例"
 CHECKED = "☑"
 UNCHECKED = "☐"
 # Marks people use in Word/WPS for a ticked box (☒ is what Word's checkbox control shows).
-CHECKED_MARKS = set("☑■√✓✔☒▣◼●✅") | {"[√]", "[x]", "[X]"}
-UNCHECKED_MARKS = set("☐□○◻")
+CHECKED_MARKS = set("☑■√✓✔☒▣◼●✅")  # single characters; bracketed marks are matched by parse_themes
 
 # Zip-bomb and sanity limits, checked on the zip directory before anything is decompressed.
 MAX_MEMBERS = 1000

@@ -23,7 +23,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from contest.accounts.models import Unit
+from contest.core.downloads import DOCX_MIME, XLSX_MIME
 from contest.core.timeutil import format_beijing, to_beijing
+from contest.documents.case_form import case_docx_bytes
+from contest.documents.video_form import video_docx_bytes
 from contest.extensions import db
 from contest.media import storage
 from contest.media.models import StoredFile
@@ -31,18 +34,8 @@ from contest.ranking import scoring
 from contest.submissions.models import Case, Entry, EntryKind, EntryState, Video
 from contest.voting.models import Vote
 
-try:  # the Word forms (附件1 / 附件2) are rendered by the documents package when present
-    from contest.documents.case_form import case_docx_bytes
-except ImportError:  # pragma: no cover - depends on which features are installed
-    case_docx_bytes = None
-try:
-    from contest.documents.video_form import video_docx_bytes
-except ImportError:  # pragma: no cover
-    video_docx_bytes = None
 
 CHUNK = 1024 * 1024
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _exact_number(text: str) -> float | int:
@@ -174,39 +167,9 @@ def safe_component(text: str, limit: int = 60) -> str:
     return cleaned[:limit]
 
 
-def _fallback_form_docx(entry: Entry) -> bytes:
-    """A plain field table, used only while the documents package has no renderer for this kind."""
-    doc = Document()
-    doc.add_heading(entry.title or "未命名", level=1)
-    fields = [("申报单位", entry.unit.name if entry.unit else "")]
-    if isinstance(entry, Case):
-        fields += [("联系人", entry.contact_name), ("联系电话", entry.contact_phone), ("邮箱", entry.contact_email),
-                   ("单位地址", entry.unit_address), ("案例主题", "、".join(entry.themes or [])),
-                   ("案例特色或亮点", entry.highlights), ("一、要解决的问题", entry.part_problem),
-                   ("二、创新举措", entry.part_measures), ("三、工作成效及意义", entry.part_effects)]
-    elif isinstance(entry, Video):
-        fields += [("类别", entry.category.label if entry.category else ""), ("导演", entry.director),
-                   ("制片人或制片单位", entry.producer), ("参选单位联系人及电话", entry.contact),
-                   ("曾获区县级以上主要荣誉", entry.honors), ("剧情摘要", entry.synopsis),
-                   ("作品简介", entry.introduction)]
-    fields += [("推荐单位意见", entry.recommender_opinion), ("备注", entry.remarks)]
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in fields:
-        cells = table.add_row().cells
-        cells[0].text = label
-        cells[1].text = value or ""
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
 def form_docx(entry: Entry) -> bytes:
-    if isinstance(entry, Case) and case_docx_bytes is not None:
-        return case_docx_bytes(entry)
-    if isinstance(entry, Video) and video_docx_bytes is not None:
-        return video_docx_bytes(entry)
-    return _fallback_form_docx(entry)
+    """The entry's Word form: 附件1 for a case, 附件2 for a video."""
+    return case_docx_bytes(entry) if isinstance(entry, Case) else video_docx_bytes(entry)
 
 
 def submitted_entries(contest_id: int) -> list[Entry]:

@@ -83,7 +83,6 @@ class ResultSnapshot(db.Model):
     unfreeze_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     frozen_by: Mapped[Optional[User]] = relationship(foreign_keys=[frozen_by_id])
-    published_by: Mapped[Optional[User]] = relationship(foreign_keys=[published_by_id])
     unfrozen_by: Mapped[Optional[User]] = relationship(foreign_keys=[unfrozen_by_id])
 
     __table_args__ = (
@@ -93,10 +92,6 @@ class ResultSnapshot(db.Model):
     @property
     def is_current(self) -> bool:
         return self.current_key is not None
-
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None and self.is_current
 
     @staticmethod
     def key_for(contest_id: int, kind: EntryKind) -> str:
