@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from flask import Response
 
-from contest.core.downloads import attachment
+from contest.core.downloads import XLSX_MIME, attachment
 from contest.documents.tables import build_xlsx
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(header: list[str], rows: list[list], filename: str, **kwargs) -> Response:

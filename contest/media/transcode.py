@@ -46,26 +46,23 @@ def needs_web_rendition(type_code: Optional[str], video_codec: Optional[str], au
     return type_code != "mp4" or video_codec not in BROWSER_VIDEO_CODECS or audio_codec not in BROWSER_AUDIO_CODECS
 
 
-def transcode_args(src: str | Path, dest: str | Path) -> list[str]:
+def transcode_args(src: str | Path, dest: str | Path, has_audio: bool = True) -> list[str]:
     """ffmpeg command line for the web rendition (display rotation is applied by ffmpeg)."""
     video = ffmpeg.input(str(src))
-    out = ffmpeg.output(video.video.filter("scale", WEB_WIDTH, -2), video.audio, str(dest), format="mp4",
-                        vcodec="libx264", preset="veryfast", crf=26, pix_fmt="yuv420p", acodec="aac",
-                        audio_bitrate="96k", movflags="+faststart", map_metadata=-1)
-    return out.global_args("-v", "error", "-nostdin").compile(cmd=ffmpeg_path(), overwrite_output=True)
-
-
-def _args_without_audio(src: str | Path, dest: str | Path) -> list[str]:
-    video = ffmpeg.input(str(src))
-    out = ffmpeg.output(video.video.filter("scale", WEB_WIDTH, -2), str(dest), format="mp4", vcodec="libx264",
-                        preset="veryfast", crf=26, pix_fmt="yuv420p", movflags="+faststart", map_metadata=-1)
+    streams = [video.video.filter("scale", WEB_WIDTH, -2)]
+    audio = {}
+    if has_audio:
+        streams.append(video.audio)
+        audio = {"acodec": "aac", "audio_bitrate": "96k"}
+    out = ffmpeg.output(*streams, str(dest), format="mp4", vcodec="libx264", preset="veryfast", crf=26,
+                        pix_fmt="yuv420p", movflags="+faststart", map_metadata=-1, **audio)
     return out.global_args("-v", "error", "-nostdin").compile(cmd=ffmpeg_path(), overwrite_output=True)
 
 
 def transcode_file(src: str | Path, dest: str | Path, *, has_audio: bool = True,
                    timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Write the web rendition of ``src`` to ``dest``. Raises TranscodeError."""
-    args = transcode_args(src, dest) if has_audio else _args_without_audio(src, dest)
+    args = transcode_args(src, dest, has_audio)
     try:
         done = subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:

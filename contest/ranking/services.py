@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from contest.accounts.models import Unit, User
 from contest.contests.models import Contest, Phase
-from contest.contests.phases import Window, is_open
+from contest.contests.services import is_phase_open
 from contest.core import audit
 from contest.core.db import is_unique_violation
 from contest.core.timeutil import format_beijing
@@ -268,9 +268,8 @@ def completeness(contest: Contest, kind: EntryKind, data: dict, now: datetime) -
             issues.append(f"《{row['title']}》（{row['unit']}）已分配 {row['assigned_count']} 位专家，"
                           f"只提交了 {row['expert_count']} 份评分。")
     for phase in (Phase.VOTING, Phase.REVIEW):
-        w = contest.window(phase)
-        if w is not None and is_open(Window(phase.value, w.starts_at, w.ends_at,
-                                            w.override.value if w.override else None), now):
+        if is_phase_open(contest, phase, now):
+            w = contest.window(phase)
             issues.append(f"{phase.label}仍在进行中（截止 {format_beijing(w.ends_at)}），此后的变化不会计入冻结的结果。")
     return issues
 

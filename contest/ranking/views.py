@@ -12,7 +12,7 @@ from contest.accounts.permissions import organizer_required, public_view
 from contest.contests.context import get_current_contest
 from contest.contests.models import Contest
 from contest.core.clock import now as clock_now
-from contest.core.downloads import attachment
+from contest.core.downloads import DOCX_MIME, XLSX_MIME, attachment
 from contest.core.nav import register_nav
 from contest.core.timeutil import format_beijing, to_beijing
 from contest.extensions import db
@@ -236,7 +236,7 @@ def snapshot(snapshot_id: int):
 
 
 def _xlsx_response(content: bytes, filename: str) -> Response:
-    resp = Response(content, mimetype=exports.XLSX_MIME)
+    resp = Response(content, mimetype=XLSX_MIME)
     resp.headers["Content-Disposition"] = attachment(filename, "ranking.xlsx")
     return resp
 
@@ -287,7 +287,7 @@ def export_winners(contest_id: int):
         return _back(contest, results[0]["kind"])
     published = [s["snap"].published_at for s in results if s["snap"].published_at]
     content = exports.winners_docx(contest, results, published_on=max(published) if published else clock_now())
-    resp = Response(content, mimetype=exports.DOCX_MIME)
+    resp = Response(content, mimetype=DOCX_MIME)
     resp.headers["Content-Disposition"] = attachment(f"获奖名单公示-{contest.id}.docx", "winners.docx")
     return resp
 

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from contest.submissions.counting import count_chars, over_limit_message
 
-# The ten options of 附件1, in the form's order (kept in step with models.CASE_THEMES).
+# The ten options of 附件1, in the form's order (models.CASE_THEMES is built from this).
 THEMES = (
     "信用基础设施建设",
     "创新信用融资服务和产品",

@@ -25,13 +25,13 @@ from contest.submissions.case_rules import COMMITMENT_TEXT, PARTS, PHONE_HELP
 from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError, count_by_state, load_own
 from contest.submissions.models import Case, EntryKind, EntryState
+from contest.core.downloads import DOCX_MIME
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 register_nav("unit", "典型案例", "cases.index", 20)
 register_nav("organizer", "案例管理", "cases.all_cases", 20)
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _contest() -> Contest:

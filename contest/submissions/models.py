@@ -16,6 +16,7 @@ from contest.accounts.models import Unit, _enum
 from contest.core.timeutil import utcnow
 from contest.extensions import db
 from contest.media.models import StoredFile
+from contest.submissions.case_rules import THEMES
 
 
 class EntryKind(str, enum.Enum):
@@ -48,18 +49,7 @@ class ScreeningStatus(str, enum.Enum):
                 ScreeningStatus.REJECTED: "不通过"}[self]
 
 
-CASE_THEMES = [
-    "信用基础设施建设",
-    "创新信用融资服务和产品",
-    "行业信用监管",
-    "提升信用法治化规范化水平",
-    "政务诚信",
-    "进出口信用管理和对外信用合作",
-    "资本市场诚信建设",
-    "信用市场化建设",
-    "诚信文化",
-    "其他",
-]
+CASE_THEMES = list(THEMES)  # the ten options of 附件1, defined once in case_rules
 
 
 class VideoCategory(str, enum.Enum):

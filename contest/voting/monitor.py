@@ -86,7 +86,7 @@ def hourly_series(contest: Contest, now: datetime, entry_id: Optional[int] = Non
 
 def busiest(contest: Contest, kind: str, since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
     """(hash, votes, distinct entries) of the sources with most votes since ``since``: kind 'ip', 'net' or 'voter'."""
-    col = {"ip": Vote.ip_hash, "net": Vote.net_hash, "voter": Vote.voter_hash}[kind]
+    col = {**SOURCE_COLUMNS, "voter": Vote.voter_hash}[kind]
     rows = db.session.execute(
         sa.select(col, sa.func.count().label("n"), sa.func.count(sa.distinct(Vote.entry_id)))
         .where(Vote.contest_id == contest.id, Vote.created_at >= since, Vote.valid.is_(True))

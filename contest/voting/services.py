@@ -136,7 +136,7 @@ def voting_open(contest: Contest, now: datetime) -> Optional[str]:
 class Cast:
     count: int
     captcha_next: bool
-    show_counts: bool = True
+    show_counts: bool
 
 
 @dataclass(frozen=True)
@@ -163,13 +163,9 @@ def usage_of(contest_id: int, entry_id: int, voter: Voter, day) -> pol.Usage:
 def captcha_needed(contest: Contest, voter: Voter, now: datetime) -> bool:
     """Whether the voter's next vote in ``contest`` needs a captcha (for the page to show it up front)."""
     p = policy_of(contest)
-    if p.captcha_mode == pol.CAPTCHA_OFF:
-        return False
-    day = beijing_date(now)
-    if p.captcha_mode == pol.CAPTCHA_ALWAYS:
-        return True
-    usage = usage_of(contest.id, -1, voter, day)
-    return pol.captcha_required(p, usage)
+    if p.captcha_mode != pol.CAPTCHA_AFTER:  # off or always: no need to count
+        return pol.captcha_required(p, pol.Usage())
+    return pol.captcha_required(p, usage_of(contest.id, -1, voter, beijing_date(now)))
 
 
 # The vote is the platform's hottest path (a city's worth of phones on the last day). It runs three

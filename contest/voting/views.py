@@ -110,7 +110,7 @@ def entry_page(contest_id: int, entry_id: int):
         preview = True
     t = now()
     status, voter_id = voter_mod.read_voter_id()
-    need_captcha = contest.captcha_mode.value == "always"
+    need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
     if status == voter_mod.VALID:
         need_captcha = services.captcha_needed(contest, voter_mod.current_voter(voter_id, contest.id), t)
     return render_template(
@@ -267,7 +267,7 @@ def _render_monitor(contest, form, code=200):
     hourly = fraud.hourly_series(contest, t, entry.id if entry else None)
     found = fraud.bursts(contest, since)
     titles = dict(db.session.execute(sa.select(Entry.id, Entry.title).where(
-        Entry.id.in_({b.entry_id for b in found} | {0}))).all())
+        Entry.id.in_({b.entry_id for b in found}))).all())
     detail = None
     burst_key = _burst_key()
     if burst_key:
