@@ -37,6 +37,19 @@ def _as_minute(value) -> datetime:
     return datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
 
 
+def _hour_expr():
+    # created_at is naive UTC; Beijing is UTC+8 whole hours, so UTC hours are Beijing hours too.
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.date_trunc("hour", Vote.created_at)
+    return sa.func.strftime("%Y-%m-%d %H:00", Vote.created_at)
+
+
+def _as_hour(value) -> datetime:
+    if isinstance(value, datetime):
+        return pol.hour_of(value.replace(tzinfo=None))
+    return datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
+
+
 @dataclass
 class Summary:
     valid: int
@@ -75,13 +88,17 @@ def daily_series(contest: Contest, now: datetime, entry_id: Optional[int] = None
 
 
 def hourly_series(contest: Contest, now: datetime, entry_id: Optional[int] = None, hours: int = 24) -> list[int]:
-    """Valid votes per hour over the last ``hours`` hours (oldest first)."""
-    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
-    where = [Vote.contest_id == contest.id, Vote.valid.is_(True), Vote.created_at >= start]
+    """Valid votes per clock hour over the ``hours`` hours ending with the one ``now`` is in, oldest first,
+    hours without votes as 0: the window is [start, start + hours h) with start = now truncated to the hour
+    minus (hours - 1) h. Counted by the database (one row per hour with votes)."""
+    start = pol.hour_of(now) - timedelta(hours=hours - 1)
+    end = start + timedelta(hours=hours)
+    hour = _hour_expr().label("hour")
+    where = [Vote.contest_id == contest.id, Vote.valid.is_(True), Vote.created_at >= start, Vote.created_at < end]
     if entry_id is not None:
         where.append(Vote.entry_id == entry_id)
-    times = db.session.scalars(sa.select(Vote.created_at).where(*where))
-    return pol.bucket_counts(times, start, start + timedelta(hours=hours), hours)
+    rows = db.session.execute(sa.select(hour, sa.func.count()).where(*where).group_by(hour))
+    return pol.hourly_counts({_as_hour(h): int(n) for h, n in rows}, start, hours)
 
 
 def busiest(contest: Contest, kind: str, since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:

@@ -10,9 +10,9 @@ import hashlib
 import hmac
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 CAPTCHA_OFF = "off"
 CAPTCHA_ALWAYS = "always"
@@ -136,16 +136,14 @@ def minute_of(value: datetime) -> datetime:
     return value.replace(second=0, microsecond=0)
 
 
-def bucket_counts(times: Iterable[datetime], start: datetime, end: datetime, buckets: int) -> list[int]:
-    """Split [start, end) into ``buckets`` equal parts and count ``times`` in each (outside ones are ignored)."""
-    if buckets <= 0 or end <= start:
-        return []
-    span = (end - start) / buckets
-    counts = [0] * buckets
-    for t in times:
-        if start <= t < end:
-            counts[min(buckets - 1, int((t - start) / span))] += 1
-    return counts
+def hour_of(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def hourly_counts(counts: Mapping[datetime, int], start: datetime, hours: int) -> list[int]:
+    """The counts of the ``hours`` hours from ``start`` (an hour start), oldest first, from ``{hour_start: count}``;
+    hours missing from ``counts`` are 0 and keys outside the range are ignored."""
+    return [counts.get(start + timedelta(hours=i), 0) for i in range(max(0, hours))]
 
 
 def svg_polyline(counts: list[int], width: int, height: int) -> str:

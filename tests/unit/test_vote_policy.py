@@ -90,12 +90,18 @@ def test_find_bursts_keeps_only_above_threshold_sorted():
     assert [(b.entry_id, b.kind, b.votes) for b in bursts] == [(2, "net", 35), (1, "ip", 21)]
 
 
-def test_bucket_counts_splits_range():
-    start, end = datetime(2024, 5, 1, 0, 0), datetime(2024, 5, 1, 4, 0)
-    times = [datetime(2024, 5, 1, 0, 30), datetime(2024, 5, 1, 1, 0), datetime(2024, 5, 1, 3, 59),
-             datetime(2024, 5, 1, 4, 0), datetime(2024, 4, 30, 23, 0)]
-    assert pol.bucket_counts(times, start, end, 4) == [1, 1, 0, 1]
-    assert pol.bucket_counts(times, end, start, 4) == []
+def test_hourly_counts_zero_fills_and_ignores_outside_hours():
+    start = datetime(2024, 5, 1, 0, 0)
+    counts = {datetime(2024, 5, 1, 0, 0): 1, datetime(2024, 5, 1, 1, 0): 2, datetime(2024, 5, 1, 3, 0): 5,
+              datetime(2024, 5, 1, 4, 0): 7, datetime(2024, 4, 30, 23, 0): 9}
+    assert pol.hourly_counts(counts, start, 4) == [1, 2, 0, 5]
+    assert pol.hourly_counts({}, start, 3) == [0, 0, 0]
+    assert pol.hourly_counts(counts, start, 0) == []
+
+
+def test_hour_of_truncates_to_the_hour():
+    assert pol.hour_of(datetime(2024, 5, 1, 8, 59, 59, 999999)) == datetime(2024, 5, 1, 8, 0)
+    assert pol.hour_of(datetime(2024, 5, 1, 9, 0)) == datetime(2024, 5, 1, 9, 0)
 
 
 def test_svg_polyline_scales_to_box():
