@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -6,8 +6,9 @@ from contest.accounts.models import Role
 from contest.core.models import AuditLog
 from contest.core.timeutil import utcnow
 from contest.extensions import db
+from contest.voting import monitor, policy
 from contest.voting.models import Vote
-from tests.factories import make_expert, make_organizer, make_user
+from tests.factories import add_votes, make_expert, make_organizer, make_user
 from tests.integration.voting_support import Visitor, count_of, passed_case, voting_contest
 
 
@@ -138,3 +139,35 @@ def test_policy_settings_saved_and_audited(app, login_as):
     unit = make_user(Role.UNIT)
     db.session.commit()
     assert login_as(unit).get("/voting/settings").status_code == 403
+
+
+def test_hourly_series_counts_valid_votes_per_clock_hour(app, login_as, clock):
+    now = clock.set(datetime(2024, 5, 10, 6, 30, 15))  # window: 2024-05-09 07:00 <= t < 2024-05-10 07:00 (UTC)
+    elsewhere = passed_case(voting_contest())  # an older contest: its votes never count here
+    contest = voting_contest()
+    case, other = passed_case(contest), passed_case(contest)
+    org = make_organizer()
+    add_votes(elsewhere, 4, now=datetime(2024, 5, 9, 12, 0))
+    add_votes(case, 1, now=datetime(2024, 5, 9, 6, 59, 59, 999999))  # just before the window
+    add_votes(case, 1, now=datetime(2024, 5, 9, 7, 0))  # exactly the window start: hour 0
+    add_votes(case, 1, now=datetime(2024, 5, 9, 7, 59, 59, 999999))  # hour 0
+    add_votes(case, 1, now=datetime(2024, 5, 9, 8, 0))  # exactly on the next hour: hour 1
+    add_votes(case, 3, now=datetime(2024, 5, 9, 12, 15))  # hour 5
+    add_votes(case, 1, valid=False, now=datetime(2024, 5, 9, 12, 20))  # voided: not counted
+    add_votes(other, 2, now=datetime(2024, 5, 9, 20, 45))  # hour 13, the other entry
+    add_votes(case, 1, now=datetime(2024, 5, 10, 6, 0))  # the current hour: hour 23
+    add_votes(case, 1, now=now)  # hour 23
+    add_votes(case, 1, now=datetime(2024, 5, 10, 7, 0))  # the end of the window (a clock skew): not counted
+    db.session.commit()
+    for_case = [2, 1, 0, 0, 0, 3] + [0] * 17 + [2]
+    for_all = [2, 1, 0, 0, 0, 3] + [0] * 7 + [2] + [0] * 9 + [2]
+
+    assert monitor.hourly_series(contest, now, case.id) == for_case
+    assert monitor.hourly_series(contest, now) == for_all
+    assert monitor.hourly_series(contest, now, other.id) == [0] * 13 + [2] + [0] * 10
+    assert monitor.hourly_series(contest, now, hours=3) == [0, 0, 2]
+    c = login_as(org)
+    page = c.get("/voting/monitor").get_data(as_text=True)
+    assert f'<polyline class="line" points="{policy.svg_polyline(for_all, 600, 140)}"/>' in page
+    page = c.get("/voting/monitor", query_string={"entry_id": case.id}).get_data(as_text=True)
+    assert f'<polyline class="line" points="{policy.svg_polyline(for_case, 600, 140)}"/>' in page
