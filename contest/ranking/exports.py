@@ -21,6 +21,7 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import contains_eager, selectinload, with_polymorphic
 
 from contest.accounts.models import Unit
 from contest.core.downloads import DOCX_MIME, XLSX_MIME
@@ -173,10 +174,15 @@ def form_docx(entry: Entry) -> bytes:
 
 
 def submitted_entries(contest_id: int) -> list[Entry]:
+    """Every submitted entry of the contest, ordered by unit name, kind and id, loaded as its Case or
+    Video with its unit, scan and (videos) video file: a fixed number of queries however many entries."""
+    entry = with_polymorphic(Entry, [Case, Video])
     return list(db.session.scalars(
-        sa.select(Entry).join(Unit, Unit.id == Entry.unit_id)
-        .where(Entry.contest_id == contest_id, Entry.state == EntryState.SUBMITTED)
-        .order_by(Unit.name, Entry.kind, Entry.id)))
+        sa.select(entry).join(Unit, Unit.id == entry.unit_id)
+        .where(entry.contest_id == contest_id, entry.state == EntryState.SUBMITTED)
+        .options(contains_eager(entry.unit), selectinload(entry.scan_file),
+                 selectinload(entry.Video.video_file))
+        .order_by(Unit.name, entry.kind, entry.id)))
 
 
 def write_submissions_zip(contest_id: int, upload_root: str | Path, out: IO[bytes]) -> int:

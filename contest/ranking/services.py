@@ -24,6 +24,7 @@ from contest.core.timeutil import format_beijing
 from contest.extensions import db
 from contest.ranking import scoring
 from contest.ranking.models import ResultSnapshot, WinnerChange, WinnerMode, WinnerRule
+from contest.review import services as review_services
 from contest.review.models import Assignment, ScoreSheet, SheetState
 from contest.submissions.models import (Entry, EntryKind, EntryState, ScreeningStatus, Video,
                                         VideoCategory)
@@ -98,15 +99,11 @@ def _load_inputs(contest_id: int, kind: EntryKind, category: Optional[VideoCateg
     ids = [e["entry_id"] for e in inputs.entries]
     if not ids:
         return inputs
-    in_scope = sa.and_(Entry.contest_id == contest_id, Entry.kind == kind)
-    sheets = db.session.execute(
-        sa.select(ScoreSheet.entry_id, ScoreSheet.expert_id, ScoreSheet.total)
-        .join(Entry, Entry.id == ScoreSheet.entry_id)
-        .where(in_scope, ScoreSheet.state == SheetState.SUBMITTED)).all()
     wanted = set(ids)
-    for eid, expert_id, total in sheets:
-        if eid in wanted:
-            inputs.totals.setdefault(eid, {})[expert_id] = total
+    # An entry's expert scores are defined once, by the review module.
+    submitted = review_services.submitted_totals_by_expert(contest_id, kind)
+    inputs.totals = {eid: by_expert for eid, by_expert in submitted.items() if eid in wanted}
+    in_scope = sa.and_(Entry.contest_id == contest_id, Entry.kind == kind)
     for eid, n in db.session.execute(
             sa.select(Assignment.entry_id, sa.func.count(Assignment.id))
             .join(Entry, Entry.id == Assignment.entry_id).where(in_scope).group_by(Assignment.entry_id)):

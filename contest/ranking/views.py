@@ -113,112 +113,74 @@ def kind_page(contest_id: int, kind: str):
         unfreeze_form=UnfreezeForm(), publish_form=PublishForm(), formula=scoring.FORMULA_TEXT)
 
 
-@bp.route("/ranking/<int:contest_id>/<kind>/rule", methods=["POST"])
-@organizer_required
-def set_rule(contest_id: int, kind: str):
-    """Change the winner rule (top N / manual)."""
+def _post_action(contest_id: int, kind: str, form_class, success: str, action):
+    """The shape of every ranking POST: load the contest and kind (404 when unknown), validate
+    ``form_class`` (its errors flashed), run ``action(contest, kind, form)`` and commit, flashing
+    ``success`` (``{kind}`` is replaced by the kind's label); a RankingError is rolled back and
+    flashed instead. Always redirects back to the kind's page."""
     contest = _contest_or_404(contest_id)
     kind_ = _kind_or_404(kind)
-    form = WinnerRuleForm()
+    form = form_class()
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(contest, kind_)
     try:
-        services.set_winner_rule(contest, kind_, mode=WinnerMode(form.mode.data), top_n=form.top_n_value,
-                                 actor=current_user, now=clock_now())
+        action(contest, kind_, form)
     except services.RankingError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _back(contest, kind_)
     db.session.commit()
-    flash("获奖规则已保存。", "success")
+    flash(success.format(kind=kind_.label), "success")
     return _back(contest, kind_)
+
+
+@bp.route("/ranking/<int:contest_id>/<kind>/rule", methods=["POST"])
+@organizer_required
+def set_rule(contest_id: int, kind: str):
+    """Change the winner rule (top N / manual)."""
+    return _post_action(contest_id, kind, WinnerRuleForm, "获奖规则已保存。",
+                        lambda contest, kind_, form: services.set_winner_rule(
+                            contest, kind_, mode=WinnerMode(form.mode.data), top_n=form.top_n_value,
+                            actor=current_user, now=clock_now()))
 
 
 @bp.route("/ranking/<int:contest_id>/<kind>/winner", methods=["POST"])
 @organizer_required
 def set_winner(contest_id: int, kind: str):
     """Manually set one entry as winner / not winner, with a reason."""
-    contest = _contest_or_404(contest_id)
-    kind_ = _kind_or_404(kind)
-    form = WinnerChoiceForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contest, kind_)
-    try:
-        services.set_winner_choice(contest, int(form.entry_id.data), is_winner=form.is_winner.data == "1",
-                                   reason=form.reason.data, actor=current_user, now=clock_now())
-    except services.RankingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(contest, kind_)
-    db.session.commit()
-    flash("获奖名单已调整。", "success")
-    return _back(contest, kind_)
+    return _post_action(contest_id, kind, WinnerChoiceForm, "获奖名单已调整。",
+                        lambda contest, kind_, form: services.set_winner_choice(
+                            contest, int(form.entry_id.data), is_winner=form.is_winner.data == "1",
+                            reason=form.reason.data, actor=current_user, now=clock_now()))
 
 
 @bp.route("/ranking/<int:contest_id>/<kind>/freeze", methods=["POST"])
 @organizer_required
 def freeze(contest_id: int, kind: str):
     """Freeze the results of one kind into an immutable snapshot."""
-    contest = _contest_or_404(contest_id)
-    kind_ = _kind_or_404(kind)
-    form = FreezeForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contest, kind_)
-    try:
-        services.freeze(contest, kind_, actor=current_user, now=clock_now(),
-                        confirm_incomplete=bool(form.confirm_incomplete.data))
-    except services.RankingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(contest, kind_)
-    db.session.commit()
-    flash(f"{kind_.label}的结果已冻结。发布前请再次核对。", "success")
-    return _back(contest, kind_)
+    return _post_action(contest_id, kind, FreezeForm, "{kind}的结果已冻结。发布前请再次核对。",
+                        lambda contest, kind_, form: services.freeze(
+                            contest, kind_, actor=current_user, now=clock_now(),
+                            confirm_incomplete=bool(form.confirm_incomplete.data)))
 
 
 @bp.route("/ranking/<int:contest_id>/<kind>/unfreeze", methods=["POST"])
 @organizer_required
 def unfreeze(contest_id: int, kind: str):
     """Unfreeze (reason required); the old snapshot stays in the history unchanged."""
-    contest = _contest_or_404(contest_id)
-    kind_ = _kind_or_404(kind)
-    form = UnfreezeForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contest, kind_)
-    try:
-        services.unfreeze(contest, kind_, actor=current_user, now=clock_now(), reason=form.reason.data)
-    except services.RankingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(contest, kind_)
-    db.session.commit()
-    flash(f"{kind_.label}的结果已解冻，公示页面已撤下该类结果。", "success")
-    return _back(contest, kind_)
+    return _post_action(contest_id, kind, UnfreezeForm, "{kind}的结果已解冻，公示页面已撤下该类结果。",
+                        lambda contest, kind_, form: services.unfreeze(
+                            contest, kind_, actor=current_user, now=clock_now(), reason=form.reason.data))
 
 
 @bp.route("/ranking/<int:contest_id>/<kind>/publish", methods=["POST"])
 @organizer_required
 def publish(contest_id: int, kind: str):
     """Publish frozen results on the public results page."""
-    contest = _contest_or_404(contest_id)
-    kind_ = _kind_or_404(kind)
-    form = PublishForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _back(contest, kind_)
-    try:
-        services.publish(contest, kind_, actor=current_user, now=clock_now())
-    except services.RankingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(contest, kind_)
-    db.session.commit()
-    flash(f"{kind_.label}的结果已发布。", "success")
-    return _back(contest, kind_)
+    return _post_action(contest_id, kind, PublishForm, "{kind}的结果已发布。",
+                        lambda contest, kind_, form: services.publish(
+                            contest, kind_, actor=current_user, now=clock_now()))
 
 
 @bp.route("/ranking/snapshots/<int:snapshot_id>")

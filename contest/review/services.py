@@ -408,14 +408,23 @@ def progress(contest: Contest, kind: EntryKind) -> Progress:
     return Progress(experts, entries, cells, per_expert)
 
 
-def submitted_totals(contest_id: int, kind: EntryKind) -> dict[int, list[Decimal]]:
-    """Entry id -> the totals of every *submitted* score sheet for that entry (ordered by expert id).
-    Drafts and reopened sheets are not included. Entries without a submitted sheet are absent."""
-    rows = db.session.execute(sa.select(ScoreSheet.entry_id, ScoreSheet.total).join(
+def submitted_totals_by_expert(contest_id: int, kind: EntryKind) -> dict[int, dict[int, Decimal]]:
+    """Entry id -> {expert id -> total} of every *submitted* score sheet for the entries of ``contest_id``
+    and ``kind`` (totals to two decimals). This is the one definition of an entry's expert scores: the
+    ranking reads it. Drafts and reopened sheets are not included; entries without a submitted sheet
+    are absent."""
+    rows = db.session.execute(sa.select(ScoreSheet.entry_id, ScoreSheet.expert_id, ScoreSheet.total).join(
         Entry, Entry.id == ScoreSheet.entry_id).where(
         Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED)
         .order_by(ScoreSheet.entry_id, ScoreSheet.expert_id))
-    result: dict[int, list[Decimal]] = defaultdict(list)
-    for entry_id, value in rows:
-        result[entry_id].append(Decimal(value).quantize(Decimal("0.01")))
+    result: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for entry_id, expert_id, value in rows:
+        result[entry_id][expert_id] = Decimal(value).quantize(Decimal("0.01"))
     return dict(result)
+
+
+def submitted_totals(contest_id: int, kind: EntryKind) -> dict[int, list[Decimal]]:
+    """Entry id -> the totals of every *submitted* score sheet for that entry (ordered by expert id):
+    ``submitted_totals_by_expert`` without the expert ids."""
+    return {entry_id: [totals[x] for x in sorted(totals)]
+            for entry_id, totals in submitted_totals_by_expert(contest_id, kind).items()}

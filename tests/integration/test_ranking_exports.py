@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from contest.extensions import db
 from contest.media import storage
 from contest.ranking import scoring
-from tests.factories import add_score_sheet, make_contest, make_expert
+from tests.factories import add_score_sheet, make_case, make_contest, make_expert, make_organizer, make_video
 from tests.ranking_support import build_scenario
 
 
@@ -176,6 +176,57 @@ def test_zip_contains_every_submission_by_unit(app, scenario, org):
     assert listing[0][:4] == ["申报单位", "作品类别", "作品编号", "作品名称"]
     assert sorted(int(r[2]) for r in listing[1:]) == sorted(e.id for e in submitted)
     assert not any(".." in n or n.startswith("/") for n in names)
+
+
+def _contest_with_files(app, n: int):
+    """A contest with ``n`` submitted entries, alternating case / video, each of its own unit, each with a
+    stamped scan and every video with its video file."""
+    contest = make_contest(title=f"{n} 件作品的活动")
+    entries = []
+    for i in range(n):
+        entry = make_case(contest) if i % 2 == 0 else make_video(contest)
+        entry.scan_file_id = _store(app, b"%PDF-1.4\n% scan " + str(i).encode() + b"\n" + b"1" * 300, "scan", "pdf",
+                                    entry.unit_id).id
+        if i % 2 == 1:
+            entry.video_file_id = _store(app, b"\x00\x00\x00\x18ftypmp42" + str(i).encode() * 50, "video", "mp4",
+                                         entry.unit_id).id
+        entries.append(entry)
+    db.session.commit()
+    return contest.id, [e.id for e in entries]
+
+
+def _zip_with_statement_count(client, contest_id: int) -> tuple[zipfile.ZipFile, int]:
+    # Start from an empty identity map so that no lazy load is answered from objects the test created.
+    db.session.expunge_all()
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        resp = client.get(f"/ranking/{contest_id}/submissions.zip")
+        body = resp.get_data()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(body)), len(statements)
+
+
+def test_zip_queries_do_not_grow_with_the_number_of_entries(app, login_as):
+    org = login_as(make_organizer())
+    small_id, small_ids = _contest_with_files(app, 3)
+    large_id, large_ids = _contest_with_files(app, 12)
+    small_zip, small_count = _zip_with_statement_count(org, small_id)
+    large_zip, large_count = _zip_with_statement_count(org, large_id)
+    for zf, ids in ((small_zip, small_ids), (large_zip, large_ids)):
+        listing = list(csv.reader(io.StringIO(zf.read("清单.csv").decode("utf-8-sig"))))
+        assert sorted(int(r[2]) for r in listing[1:]) == ids
+        names = zf.namelist()
+        assert sum(n.endswith("/盖章扫描件.pdf") for n in names) == len(ids)
+        assert sum(n.endswith("/视频.mp4") for n in names) == len(ids) // 2
+        assert sum(n.endswith("/申报表.docx") for n in names) == len(ids) - len(ids) // 2
+    assert large_count == small_count
 
 
 def test_zip_names_are_sanitised():

@@ -406,6 +406,8 @@ def test_submitted_totals_lists_each_submitted_sheet(world, login_as):
     login_as(w["conflicted"]).post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["1", "1", "1", "1"], save="1"))
     assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {
         w["case2"].id: [Decimal("60.00"), Decimal("70.50")]}
+    assert services.submitted_totals_by_expert(w["contest"].id, EntryKind.CASE) == {
+        w["case2"].id: {w["e1"].id: Decimal("60.00"), w["e2"].id: Decimal("70.50")}}
 
 
 def test_video_scoring_uses_video_rubric(app, login_as):
