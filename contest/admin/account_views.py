@@ -18,9 +18,20 @@ from contest.extensions import db
 PER_PAGE = 50
 
 
-def _unit_choices(empty_label: str):
-    units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.kind, Unit.name)).all()
-    return choices([(NO_UNIT, empty_label)] + [(i, n) for i, n in units])
+def _units() -> list[tuple[int, str]]:
+    """(id, name) of every unit, in the order the select boxes show them."""
+    return [(i, n) for i, n in db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.kind, Unit.name))]
+
+
+def _unit_choices(units: list[tuple[int, str]], empty_label: str):
+    return choices([(NO_UNIT, empty_label)] + units)
+
+
+def _set_unit_choices(form: AccountForm) -> None:
+    # One query serves both unit selects of the account form.
+    units = _units()
+    form.unit_id.choices = _unit_choices(units, "（不属于单位）")
+    form.conflict_unit_id.choices = _unit_choices(units, "（无）")
 
 
 def _get_user(user_id: int) -> User:
@@ -41,7 +52,7 @@ def _no_store(resp):
 def accounts():
     """Accounts with filters by role, unit and status."""
     form = AccountFilterForm(request.args)
-    form.unit.choices = _unit_choices("全部单位")
+    form.unit.choices = _unit_choices(_units(), "全部单位")
     form.validate()
     query = sa.select(User).order_by(User.role, User.username)
     if form.role.data in {r.value for r in Role}:
@@ -65,8 +76,7 @@ def account_new():
     form = AccountForm()
     if request.method == "GET" and request.args.get("role") in {r.value for r in Role}:
         form.role.data = request.args["role"]
-    form.unit_id.choices = _unit_choices("（不属于单位）")
-    form.conflict_unit_id.choices = _unit_choices("（无）")
+    _set_unit_choices(form)
     if form.validate_on_submit():
         role = Role(form.role.data)
         unit = db.session.get(Unit, form.unit_id.data) if role == Role.UNIT else None
@@ -94,8 +104,7 @@ def account_edit(user_id: int):
     """Edit an account's profile."""
     user = _get_user(user_id)
     form = AccountEditForm(obj=user, account_role=user.role)
-    form.unit_id.choices = _unit_choices("（不属于单位）")
-    form.conflict_unit_id.choices = _unit_choices("（无）")
+    _set_unit_choices(form)
     if request.method == "GET":
         form.unit_id.data = user.unit_id or NO_UNIT
         form.conflict_unit_id.data = user.conflict_unit_id or NO_UNIT
