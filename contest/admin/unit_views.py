@@ -116,24 +116,30 @@ def _drop_abandoned_uploads(max_age_seconds: int = 86400) -> None:
             pass
 
 
-def _stored_upload() -> tuple[Path, bytes] | None:
-    """The upload referenced by this session, when its file still exists and matches its hash."""
+def _upload_path() -> Path | None:
+    """Where this session's upload is kept (the file may be gone), or None without a valid reference."""
     ref = session.get(SESSION_KEY)
     if not isinstance(ref, dict) or not str(ref.get("id", "")).isalnum():
         return None
-    path = _import_dir() / f"{ref['id']}.bin"
-    if not path.is_file():
+    return _import_dir() / f"{ref['id']}.bin"
+
+
+def _stored_upload() -> bytes | None:
+    """The upload referenced by this session, when its file still exists and matches its hash."""
+    path = _upload_path()
+    if path is None or not path.is_file():
         return None
     data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != ref.get("sha256"):
+    if hashlib.sha256(data).hexdigest() != session[SESSION_KEY].get("sha256"):
         return None
-    return path, data
+    return data
 
 
 def _discard_upload() -> None:
-    stored = _stored_upload()
-    if stored:
-        stored[0].unlink(missing_ok=True)
+    # Removing the session's own file needs neither its content nor its hash.
+    path = _upload_path()
+    if path is not None:
+        path.unlink(missing_ok=True)
     session.pop(SESSION_KEY, None)
 
 
@@ -170,7 +176,7 @@ def unit_import_preview():
         flash("没有待导入的文件或文件已失效，请重新上传。", "warning")
         return redirect(url_for("admin.unit_import"))
     try:
-        check = check_unit_import(read_table(stored[1]))
+        check = check_unit_import(read_table(stored))
     except TableError as exc:
         _discard_upload()
         flash(str(exc), "error")
@@ -190,7 +196,7 @@ def unit_import_confirm():
         flash("没有待导入的文件或文件已失效，请重新上传。", "warning")
         return redirect(url_for("admin.unit_import"))
     try:
-        created = import_units(read_table(stored[1]), actor=current_user, now=now(), ip=client_ip())
+        created = import_units(read_table(stored), actor=current_user, now=now(), ip=client_ip())
     except (AccountError, TableError) as exc:
         db.session.rollback()
         flash("导入未完成，没有任何单位或账号被创建：" + str(exc).split("\n")[0], "error")
