@@ -1,6 +1,6 @@
 """Forms of the ranking pages (CSRF on every one). Every message is Chinese, also WTForms' built-ins."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -31,7 +31,7 @@ class PublishForm(_ZhForm):
 
 
 class WinnerRuleForm(_ZhForm):
-    mode = RadioField("获奖规则", choices=[(m.value, m.label) for m in WinnerMode],
+    mode = RadioField("获奖规则", choices=[SelectChoice(m.value, m.label) for m in WinnerMode],
                       validators=[DataRequired("请选择获奖规则。")])
     top_n = StringField("获奖数量 N", validators=[DataRequired("请填写获奖数量（0 到 1000 之间的整数）。")])
 
@@ -47,7 +47,7 @@ class WinnerRuleForm(_ZhForm):
 
 class WinnerChoiceForm(_ZhForm):
     entry_id = HiddenField(validators=[DataRequired("缺少作品编号，请从排名表中选择作品。")])
-    is_winner = RadioField("调整为", choices=[("1", "获奖"), ("0", "不获奖")],
+    is_winner = RadioField("调整为", choices=[SelectChoice("1", "获奖"), SelectChoice("0", "不获奖")],
                            validators=[DataRequired("请选择设为获奖或不获奖。")])
     reason = TextAreaField("调整原因", validators=[
         DataRequired("手动调整获奖名单必须填写原因。"),

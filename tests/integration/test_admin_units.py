@@ -193,6 +193,18 @@ def test_import_cancel_removes_upload(app, login_as):
     assert c.get("/admin/units/import/preview").status_code == 302
 
 
+def test_import_second_upload_replaces_the_first(app, login_as):
+    org = make_organizer()
+    db.session.commit()
+    c = login_as(org)
+    _upload(c, _xlsx([["未央区", "区县"]]))
+    first = _pending_files(app)
+    _upload(c, _xlsx([["长安区", "区县"], ["临潼区", "区县"]]))
+    second = _pending_files(app)
+    assert len(first) == 1 and len(second) == 1 and second != first
+    assert "将创建 <strong>2</strong> 个单位" in c.get("/admin/units/import/preview").get_data(as_text=True)
+
+
 def test_import_template_is_a_valid_import(app, login_as):
     org = make_organizer()
     db.session.commit()
