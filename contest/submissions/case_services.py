@@ -26,7 +26,7 @@ from contest.submissions.case_rules import (
     normalize_text,
 )
 from contest.submissions.lifecycle import SubmissionError
-from contest.submissions.models import Case, EntryState, ScreeningStatus
+from contest.submissions.models import Case, EntryState
 
 EDITABLE_FIELDS = ("title", "contact_name", "contact_phone", "contact_email", "unit_address", "themes",
                    "highlights", "part_problem", "part_measures", "part_effects", "recommender_opinion", "remarks")
@@ -107,19 +107,10 @@ def update_case(case: Case, contest: Contest, data: dict[str, Any], *, actor: Us
         setattr(case, name, values[name])
     case.updated_at = now
     detail: dict[str, Any] = {"fields": changed}
-    if case.state == EntryState.SUBMITTED and case.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = case.screening_status.value
-        _reset_screening(case)
+    lifecycle.reset_screening_after_change(case, detail)
     db.session.flush()
     lifecycle.record_change(case, "updated", actor=actor, now=now, ip=ip, detail=detail)
     return changed
-
-
-def _reset_screening(case: Case) -> None:
-    case.screening_status = ScreeningStatus.PENDING
-    case.screening_reason = ""
-    case.screened_at = None
-    case.screened_by_id = None
 
 
 def attach_scan(case: Case, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
@@ -137,9 +128,7 @@ def attach_scan(case: Case, contest: Contest, stream: BinaryIO, *, original_name
                               "size": stored.scan.size, "sha256": stored.scan.sha256}
     if replaced:
         detail["replaced_file_id"] = replaced
-    if case.state == EntryState.SUBMITTED and case.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = case.screening_status.value
-        _reset_screening(case)
+    lifecycle.reset_screening_after_change(case, detail)
     db.session.flush()
     lifecycle.record_change(case, "updated", actor=actor, now=now, ip=ip,
                             summary=f"{case.title}：上传盖章扫描件", detail=detail)
@@ -165,7 +154,7 @@ def submit_case(case: Case, contest: Contest, *, committed: bool, actor: User, n
         raise CaseInvalid(errors)
     case.commitment_at = now
     case.commitment_by_id = actor.id
-    _reset_screening(case)
+    case.clear_screening()
     lifecycle.submit(case, contest, actor=actor, now=now, ip=ip)
 
 

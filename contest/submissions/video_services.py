@@ -20,7 +20,7 @@ from contest.media import posters, probe, rules, storage, transcode
 from contest.media.models import StoredFile
 from contest.submissions import lifecycle
 from contest.submissions.lifecycle import SubmissionError
-from contest.submissions.models import EntryState, ScreeningStatus, TranscodeState, Video, VideoCategory
+from contest.submissions.models import EntryState, TranscodeState, Video, VideoCategory
 from contest.submissions.video_rules import field_errors, normalize_text, submit_problems
 
 EDITABLE_FIELDS = ("title", "category", "director", "producer", "contact", "honors", "synopsis", "introduction",
@@ -127,19 +127,10 @@ def update_video(video: Video, contest: Contest, data: dict[str, Any], *, actor:
         return []
     video.updated_at = now
     detail: dict[str, Any] = {"fields": changed}
-    _reset_screening_if_needed(video, detail)
+    lifecycle.reset_screening_after_change(video, detail)
     db.session.flush()
     lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip, detail=detail)
     return changed
-
-
-def _reset_screening_if_needed(video: Video, detail: dict[str, Any]) -> None:
-    if video.state == EntryState.SUBMITTED and video.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = video.screening_status.value
-        video.screening_status = ScreeningStatus.PENDING
-        video.screening_reason = ""
-        video.screened_at = None
-        video.screened_by_id = None
 
 
 def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
@@ -190,7 +181,7 @@ def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, origi
         detail: dict[str, Any] = {"video_file_id": stored.id, "size": stored.size, "sha256": stored.sha256,
                                   "duration": verdict.duration, "video_codec": verdict.video_codec,
                                   "original_name": stored.original_name}
-        _reset_screening_if_needed(video, detail)
+        lifecycle.reset_screening_after_change(video, detail)
         db.session.flush()
         lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip,
                                 summary=f"{video.title}：上传视频文件", detail=detail)
