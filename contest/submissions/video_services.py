@@ -5,7 +5,6 @@ request edge commits once. A refused upload leaves nothing behind: no file, no r
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +48,8 @@ class VideoFileRefused(SubmissionError):
 
 @dataclass
 class Upload:
-    """An accepted upload: the verdict, and stored files made obsolete (remove after commit)."""
+    """An accepted upload: the verdict, and the storage keys of files made obsolete (their rows are
+    deleted; remove the bytes with ``storage.remove_keys`` after the commit)."""
     verdict: rules.Verdict
     obsolete: list[str] = field(default_factory=list)
     needs_transcode: bool = False
@@ -195,10 +195,8 @@ def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, origi
 def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str | Path, unit_id: int,
                   user_id: int) -> tuple[Optional[StoredFile], Optional[StoredFile]]:
     """Poster JPEG and thumbnail; a video whose frame cannot be extracted simply has none."""
-    tmp_dir = Path(upload_root) / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    base = secrets.token_hex(16)
-    poster_tmp, thumb_tmp = tmp_dir / f"{base}.poster.jpg", tmp_dir / f"{base}.thumb.jpg"
+    poster_tmp = storage.temp_path(upload_root, ".poster.jpg")
+    thumb_tmp = storage.temp_path(upload_root, ".thumb.jpg")
     try:
         posters.extract_poster(storage.path_of(stored, upload_root), poster_tmp, at=posters.poster_time(verdict.duration))
         pw, ph = posters.image_size(poster_tmp)
@@ -212,17 +210,6 @@ def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str |
     thumb = storage.store_path(thumb_tmp, upload_root=upload_root, purpose="thumb", content_type="image/jpeg",
                                extension=".jpg", unit_id=unit_id, uploaded_by_id=user_id, width=tw, height=th)
     return poster, thumb
-
-
-def remove_obsolete(keys: list[str], upload_root: str | Path) -> None:
-    """Delete the bytes of files whose rows an accepted upload removed (call after the commit)."""
-    for key in keys:
-        path = Path(upload_root) / key
-        path.unlink(missing_ok=True)
-        try:
-            path.parent.rmdir()
-        except OSError:
-            pass
 
 
 def completeness(video: Video, *, declared: bool = True) -> dict[str, str]:

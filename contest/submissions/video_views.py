@@ -16,7 +16,7 @@ from contest.core.clock import now as clock_now
 from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
-from contest.media import transcode
+from contest.media import storage, transcode
 from contest.media.storage import StorageError, format_size
 from contest.submissions import video_services as svc
 from contest.submissions.counting import RULE_TEXT
@@ -142,7 +142,7 @@ def upload(video_id: int):
         db.session.rollback()
         return jsonify(ok=False, reasons=[str(exc)]), 409
     db.session.commit()
-    svc.remove_obsolete(result.obsolete, current_app.config["UPLOAD_ROOT"])
+    storage.remove_keys(result.obsolete, current_app.config["UPLOAD_ROOT"])
     if result.needs_transcode:
         transcode.start_background(current_app._get_current_object(), video.id)
     return jsonify(ok=True, reasons=[], verdict=result.verdict.to_dict(),
