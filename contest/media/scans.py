@@ -51,13 +51,11 @@ def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path,
         if code == "pdf":
             check_pdf(received.tmp_path)
         else:
+            thumb_tmp = storage.temp_path(upload_root, ".thumb")
             try:
-                width, height = images.inspect_image(received.tmp_path)
+                (width, height), (tw, th) = images.check_and_thumbnail(received.tmp_path, thumb_tmp)
             except images.ImageError as exc:
                 raise ScanError(str(exc)) from exc
-        if code != "pdf":
-            thumb_tmp = storage.temp_path(upload_root, ".thumb")
-            tw, th = images.make_thumbnail(received.tmp_path, thumb_tmp)
         scan = storage.commit(received, upload_root=upload_root, purpose="scan", type_code=code,
                               original_name=original_name, unit_id=unit_id, uploaded_by_id=uploaded_by_id,
                               width=width, height=height)

@@ -199,8 +199,7 @@ def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str |
     thumb_tmp = storage.temp_path(upload_root, ".thumb.jpg")
     try:
         posters.extract_poster(storage.path_of(stored, upload_root), poster_tmp, at=posters.poster_time(verdict.duration))
-        pw, ph = posters.image_size(poster_tmp)
-        tw, th = posters.make_thumbnail(poster_tmp, thumb_tmp)
+        (pw, ph), (tw, th) = posters.make_thumbnail(poster_tmp, thumb_tmp)
     except (posters.PosterError, OSError):
         poster_tmp.unlink(missing_ok=True)
         thumb_tmp.unlink(missing_ok=True)
