@@ -14,8 +14,7 @@ from typing import Any, BinaryIO, Optional
 import sqlalchemy as sa
 
 from contest.accounts.models import Unit, UnitKind, User
-from contest.contests.models import Contest, Phase
-from contest.contests.services import seconds_left
+from contest.contests.models import Contest
 from contest.documents.case_form import ParsedForm, parse_case_form
 from contest.extensions import db
 from contest.media.scans import store_scan
@@ -224,8 +223,3 @@ def search_cases(contest: Contest, flt: CaseFilter) -> CaseListing:
     for c in cases:
         by_theme.update(c.themes or [])
     return CaseListing(cases, len(cases), {s: by_state.get(s, 0) for s in EntryState}, dict(by_theme))
-
-
-def time_left(contest: Contest, now: datetime) -> Optional[float]:
-    """Seconds until the submission window closes (None when closed or open by hand only)."""
-    return seconds_left(contest, Phase.SUBMISSION, now)
