@@ -7,6 +7,7 @@ from pathlib import Path
 import ffmpeg
 from PIL import Image
 
+from contest.media import images
 from contest.media.binaries import ffmpeg_path
 
 THUMB_SIZE = (360, 640)  # fits a 9:16 card on a phone
@@ -38,15 +39,9 @@ def extract_poster(video: str | Path, dest: str | Path, *, at: float = 0.0, time
     return Path(dest)
 
 
-def make_thumbnail(poster: str | Path, dest: str | Path, size: tuple[int, int] = THUMB_SIZE) -> tuple[int, int]:
-    """A smaller JPEG of ``poster`` that keeps the aspect ratio; returns its (width, height)."""
+def make_thumbnail(poster: str | Path, dest: str | Path,
+                   size: tuple[int, int] = THUMB_SIZE) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A smaller JPEG of ``poster`` that keeps the aspect ratio, from one open and one decode;
+    returns the poster's (width, height) and the thumbnail's."""
     with Image.open(poster) as img:
-        img = img.convert("RGB")
-        img.thumbnail(size)
-        img.save(dest, "JPEG", quality=82, optimize=True)
-        return img.size
-
-
-def image_size(path: str | Path) -> tuple[int, int]:
-    with Image.open(path) as img:
-        return img.size
+        return img.size, images.save_thumbnail(img.convert("RGB"), dest, size, optimize=True)

@@ -3,7 +3,6 @@ checked with Pillow's bomb guard and given a preview thumbnail."""
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Optional
@@ -52,13 +51,11 @@ def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path,
         if code == "pdf":
             check_pdf(received.tmp_path)
         else:
+            thumb_tmp = storage.temp_path(upload_root, ".thumb")
             try:
-                width, height = images.inspect_image(received.tmp_path)
+                (width, height), (tw, th) = images.check_and_thumbnail(received.tmp_path, thumb_tmp)
             except images.ImageError as exc:
                 raise ScanError(str(exc)) from exc
-        if code != "pdf":
-            thumb_tmp = Path(upload_root) / "tmp" / f"{secrets.token_hex(16)}.thumb"
-            tw, th = images.make_thumbnail(received.tmp_path, thumb_tmp)
         scan = storage.commit(received, upload_root=upload_root, purpose="scan", type_code=code,
                               original_name=original_name, unit_id=unit_id, uploaded_by_id=uploaded_by_id,
                               width=width, height=height)

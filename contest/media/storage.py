@@ -18,6 +18,7 @@ from contest.media.models import StoredFile
 from contest.extensions import db
 
 CHUNK = 1024 * 1024
+TMP_DIR = "tmp"  # under the upload root: files being received or produced, not yet in the store
 
 
 class StorageError(ValueError):
@@ -39,24 +40,22 @@ class Received:
     type_code: Optional[str]
 
     def discard(self) -> None:
-        try:
-            self.tmp_path.unlink()
-        except FileNotFoundError:
-            pass
+        self.tmp_path.unlink(missing_ok=True)
 
 
-def _tmp_dir(root: Path) -> Path:
-    d = root / "tmp"
+def temp_path(upload_root: str | Path, suffix: str) -> Path:
+    """A fresh random name ending in ``suffix`` in the temporary area (created if missing). Nothing
+    is created at that name; whoever writes there removes the file or adopts it (``store_path``)."""
+    d = Path(upload_root) / TMP_DIR
     d.mkdir(parents=True, exist_ok=True)
-    return d
+    return d / f"{secrets.token_hex(16)}{suffix}"
 
 
 def receive(stream: BinaryIO, *, upload_root: str | Path, max_bytes: int, label: str = "文件",
             on_chunk: Optional[Callable[[int], None]] = None) -> Received:
     """Stream ``stream`` to a temporary file. Raises StorageError (nothing left behind) when the
     file is empty, larger than ``max_bytes``, or the disk is full / the connection breaks."""
-    root = Path(upload_root)
-    tmp = _tmp_dir(root) / f"{secrets.token_hex(16)}.part"
+    tmp = temp_path(upload_root, ".part")
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -141,12 +140,18 @@ def path_of(stored: StoredFile, upload_root: str | Path) -> Path:
 
 def remove(stored: StoredFile, upload_root: str | Path) -> None:
     """Delete a stored file's bytes and its (now empty) random directory; the row is the caller's."""
-    p = path_of(stored, upload_root)
-    p.unlink(missing_ok=True)
-    try:
-        p.parent.rmdir()
-    except OSError:
-        pass
+    remove_keys([stored.storage_key], upload_root)
+
+
+def remove_keys(keys: Iterable[str], upload_root: str | Path) -> None:
+    """``remove`` by storage key: for files whose rows are already deleted (call after the commit)."""
+    for key in keys:
+        p = Path(upload_root) / key
+        p.unlink(missing_ok=True)
+        try:
+            p.parent.rmdir()
+        except OSError:
+            pass
 
 
 def clean_original_name(name: str | None) -> str:
@@ -167,5 +172,5 @@ def format_size(n: int) -> str:
 
 
 def orphan_temp_files(upload_root: str | Path) -> Iterable[Path]:
-    d = Path(upload_root) / "tmp"
+    d = Path(upload_root) / TMP_DIR
     return sorted(d.glob("*.part")) if d.exists() else []

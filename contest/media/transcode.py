@@ -9,7 +9,6 @@ exactly one transcodes. The state lives in the database, so it survives a restar
 from __future__ import annotations
 
 import logging
-import secrets
 import subprocess
 import threading
 from datetime import datetime, timedelta
@@ -109,8 +108,7 @@ def process(video_id: int, *, upload_root: str | Path, timeout: float = DEFAULT_
     source_id = source.id
     has_audio = bool((video.probe or {}).get("audio_codec"))
     src = storage.path_of(source, upload_root)
-    tmp = Path(upload_root) / "tmp" / f"{secrets.token_hex(16)}.web.mp4"
-    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp = storage.temp_path(upload_root, ".web.mp4")
     try:
         transcode_file(src, tmp, has_audio=has_audio, timeout=timeout)
     except TranscodeError as exc:

@@ -14,8 +14,7 @@ from typing import Any, BinaryIO, Optional
 import sqlalchemy as sa
 
 from contest.accounts.models import Unit, UnitKind, User
-from contest.contests.models import Contest, Phase
-from contest.contests.services import seconds_left
+from contest.contests.models import Contest
 from contest.documents.case_form import ParsedForm, parse_case_form
 from contest.extensions import db
 from contest.media.scans import store_scan
@@ -26,7 +25,7 @@ from contest.submissions.case_rules import (
     normalize_text,
 )
 from contest.submissions.lifecycle import SubmissionError
-from contest.submissions.models import Case, EntryState, ScreeningStatus
+from contest.submissions.models import Case, EntryState
 
 EDITABLE_FIELDS = ("title", "contact_name", "contact_phone", "contact_email", "unit_address", "themes",
                    "highlights", "part_problem", "part_measures", "part_effects", "recommender_opinion", "remarks")
@@ -107,19 +106,10 @@ def update_case(case: Case, contest: Contest, data: dict[str, Any], *, actor: Us
         setattr(case, name, values[name])
     case.updated_at = now
     detail: dict[str, Any] = {"fields": changed}
-    if case.state == EntryState.SUBMITTED and case.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = case.screening_status.value
-        _reset_screening(case)
+    lifecycle.reset_screening_after_change(case, detail)
     db.session.flush()
     lifecycle.record_change(case, "updated", actor=actor, now=now, ip=ip, detail=detail)
     return changed
-
-
-def _reset_screening(case: Case) -> None:
-    case.screening_status = ScreeningStatus.PENDING
-    case.screening_reason = ""
-    case.screened_at = None
-    case.screened_by_id = None
 
 
 def attach_scan(case: Case, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
@@ -137,9 +127,7 @@ def attach_scan(case: Case, contest: Contest, stream: BinaryIO, *, original_name
                               "size": stored.scan.size, "sha256": stored.scan.sha256}
     if replaced:
         detail["replaced_file_id"] = replaced
-    if case.state == EntryState.SUBMITTED and case.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = case.screening_status.value
-        _reset_screening(case)
+    lifecycle.reset_screening_after_change(case, detail)
     db.session.flush()
     lifecycle.record_change(case, "updated", actor=actor, now=now, ip=ip,
                             summary=f"{case.title}：上传盖章扫描件", detail=detail)
@@ -165,7 +153,7 @@ def submit_case(case: Case, contest: Contest, *, committed: bool, actor: User, n
         raise CaseInvalid(errors)
     case.commitment_at = now
     case.commitment_by_id = actor.id
-    _reset_screening(case)
+    case.clear_screening()
     lifecycle.submit(case, contest, actor=actor, now=now, ip=ip)
 
 
@@ -235,8 +223,3 @@ def search_cases(contest: Contest, flt: CaseFilter) -> CaseListing:
     for c in cases:
         by_theme.update(c.themes or [])
     return CaseListing(cases, len(cases), {s: by_state.get(s, 0) for s in EntryState}, dict(by_theme))
-
-
-def time_left(contest: Contest, now: datetime) -> Optional[float]:
-    """Seconds until the submission window closes (None when closed or open by hand only)."""
-    return seconds_left(contest, Phase.SUBMISSION, now)

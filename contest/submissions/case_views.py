@@ -9,9 +9,8 @@ from wtforms.fields.choices import SelectChoice
 
 from contest.accounts.models import Role, Unit, UnitKind
 from contest.accounts.permissions import roles_required
-from contest.contests.context import get_current_contest
-from contest.contests.models import Contest, Phase
-from contest.contests.services import is_phase_open, quota_progress
+from contest.contests.models import Contest
+from contest.contests.services import quota_progress
 from contest.core.clock import now as clock_now
 from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
@@ -23,8 +22,9 @@ from contest.submissions import case_services as svc
 from contest.submissions.case_forms import ActionForm, CaseFilterForm, CaseForm, ImportForm, ScanForm, SubmitForm
 from contest.submissions.case_rules import COMMITMENT_TEXT, PARTS, PHONE_HELP
 from contest.submissions.counting import RULE_TEXT
-from contest.submissions.lifecycle import SubmissionError, count_by_state, load_own
+from contest.submissions.lifecycle import SubmissionError, count_by_state
 from contest.submissions.models import Case, EntryKind, EntryState
+from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
 from contest.core.downloads import DOCX_MIME
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -33,58 +33,28 @@ register_nav("unit", "典型案例", "cases.index", 20)
 register_nav("organizer", "案例管理", "cases.all_cases", 20)
 
 
-
-def _contest() -> Contest:
-    contest = get_current_contest()
-    if contest is None:
-        abort(404, "尚未创建征集活动，请联系市信用办。")
-    return contest
-
-
-def _own_case(case_id: int) -> Case:
-    """The case if the current user may see it (its unit, or an organizer); else 404."""
-    case = load_own(Case, case_id, current_user)
-    if case is None:
-        abort(404)
-    return case
-
-
-def _unit_case(case_id: int) -> tuple[Case, Contest]:
-    case = _own_case(case_id)
-    if not current_user.is_unit:
-        abort(404)
-    return case, db.session.get(Contest, case.contest_id)
-
-
-def _window(contest: Contest) -> dict:
-    """The submission window for the page: deadline, seconds left, and whether changes are allowed."""
-    now = clock_now()
-    return {"window": contest.window(Phase.SUBMISSION), "seconds_left": svc.time_left(contest, now),
-            "editable": is_phase_open(contest, Phase.SUBMISSION, now)}
-
-
 def _form_page(form: CaseForm, contest: Contest, case: Case | None, status: int = 200, loose=()):
     return render_template("submissions/case_form.html", form=form, contest=contest, case=case,
                            rule_text=RULE_TEXT, parts=PARTS, phone_help=PHONE_HELP, loose_errors=list(loose),
-                           **_window(contest)), status
+                           **submission_window(contest)), status
 
 
 @bp.route("/")
 @roles_required(Role.UNIT)
 def index():
     """The unit's cases and its quota progress."""
-    contest = _contest()
+    contest = current_contest()
     cases = svc.unit_cases(contest, current_user.unit_id)
     quota = quota_progress(contest, [current_user.unit_id])
     return render_template("submissions/case_list.html", contest=contest, cases=cases,
-                           quota=quota[0] if quota else None, **_window(contest))
+                           quota=quota[0] if quota else None, **submission_window(contest))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.UNIT)
 def new():
     """A new case (saved as draft)."""
-    contest = _contest()
+    contest = current_contest()
     unit = current_user.unit
     form = CaseForm() if request.method == "POST" else CaseForm(
         data={"contact_name": unit.contact_name, "contact_phone": unit.contact_phone,
@@ -106,7 +76,7 @@ def new():
 @roles_required(Role.UNIT, Role.ORGANIZER)
 def detail(case_id: int):
     """One case: fields, scan, completeness, submit/withdraw."""
-    case = _own_case(case_id)
+    case = own_entry(Case, case_id)
     return _detail_page(case)
 
 
@@ -117,14 +87,14 @@ def _detail_page(case: Case, status: int = 200, scan_form=None, submit_form=None
         completeness=svc.completeness(case, contest), commitment_text=COMMITMENT_TEXT,
         scan_form=scan_form or ScanForm(), submit_form=submit_form or SubmitForm(), action_form=ActionForm(),
         max_scan=format_size(current_app.config["MAX_SCAN_BYTES"]), loose_errors=list(loose),
-        char_count=svc.content_count_of(case), **_window(contest)), status
+        char_count=svc.content_count_of(case), **submission_window(contest)), status
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.UNIT)
 def edit(case_id: int):
     """Edit a case while the window is open (a submitted case returns to 待初筛)."""
-    case, contest = _unit_case(case_id)
+    case, contest = unit_entry(Case, case_id)
     form = CaseForm() if request.method == "POST" else CaseForm(data=svc.case_values(case))
     if form.validate_on_submit():
         was_submitted = case.state == EntryState.SUBMITTED
@@ -152,7 +122,7 @@ def edit(case_id: int):
 @roles_required(Role.UNIT)
 def upload_scan(case_id: int):
     """Upload the stamped scan (PDF/JPG/PNG, checked by content)."""
-    case, contest = _unit_case(case_id)
+    case, contest = unit_entry(Case, case_id)
     form = ScanForm()
     if not form.validate_on_submit():
         return _detail_page(case, 400, scan_form=form)
@@ -177,7 +147,7 @@ def upload_scan(case_id: int):
 @roles_required(Role.UNIT)
 def submit(case_id: int):
     """Submit with the integrity commitment."""
-    case, contest = _unit_case(case_id)
+    case, contest = unit_entry(Case, case_id)
     form = SubmitForm()
     if not form.validate_on_submit():
         return _detail_page(case, 400, submit_form=form)
@@ -199,7 +169,7 @@ def submit(case_id: int):
 @roles_required(Role.UNIT)
 def withdraw(case_id: int):
     """Withdraw a submitted case."""
-    case, contest = _unit_case(case_id)
+    case, contest = unit_entry(Case, case_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -222,7 +192,7 @@ def _docx_response(data: bytes, filename: str):
 @roles_required(Role.UNIT, Role.ORGANIZER)
 def export_docx(case_id: int):
     """The filled 申报表 as Word, laid out like 附件1."""
-    case = _own_case(case_id)
+    case = own_entry(Case, case_id)
     return _docx_response(case_docx_bytes(case), f"附件1申报表-{case.unit.name}-{case.title[:40]}.docx")
 
 
@@ -237,7 +207,7 @@ def blank_template():
 @roles_required(Role.UNIT)
 def import_docx():
     """Read a filled 附件1 Word file into a new draft."""
-    contest = _contest()
+    contest = current_contest()
     form = ImportForm()
     status = 200
     if form.validate_on_submit():
@@ -264,14 +234,15 @@ def import_docx():
     elif request.method == "POST":
         status = 400
     return render_template("submissions/case_import.html", form=form, contest=contest,
-                           max_import=format_size(current_app.config["MAX_IMPORT_BYTES"]), **_window(contest)), status
+                           max_import=format_size(current_app.config["MAX_IMPORT_BYTES"]),
+                           **submission_window(contest)), status
 
 
 @bp.route("/all")
 @roles_required(Role.ORGANIZER)
 def all_cases():
     """All cases of the contest with filters and counts."""
-    contest = _contest()
+    contest = current_contest()
     form = CaseFilterForm(request.args)
     units = db.session.scalars(db.select(Unit).order_by(Unit.kind, Unit.name)).all()
     form.unit.choices = [SelectChoice("", "全部单位")] + [SelectChoice(str(u.id), u.name) for u in units]
@@ -284,7 +255,7 @@ def all_cases():
     )
     listing = svc.search_cases(contest, flt)
     return render_template("submissions/case_all.html", contest=contest, form=form, listing=listing,
-                           states=list(EntryState), **_window(contest))
+                           states=list(EntryState), **submission_window(contest))
 
 
 @bp.app_context_processor

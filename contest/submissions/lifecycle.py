@@ -3,7 +3,7 @@ submission window is open (server-enforced in Beijing time), every change audit-
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
 import sqlalchemy as sa
 
@@ -12,7 +12,7 @@ from contest.contests.models import Contest, Phase
 from contest.contests.services import ContestError, require_phase_open
 from contest.core import audit
 from contest.extensions import db
-from contest.submissions.models import Entry, EntryKind, EntryState
+from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus
 
 E = TypeVar("E", bound=Entry)
 
@@ -49,6 +49,15 @@ def record_change(entry: Entry, action: str, *, actor: User, now: datetime, ip: 
     """Audit an entry change: ``action`` is 'created', 'updated', 'submitted' or 'withdrawn'."""
     audit.record(f"{_prefix(entry)}_{action}", actor=actor, contest_id=entry.contest_id, target=entry,
                  target_type=_prefix(entry), summary=summary or entry.title, detail=detail, ip=ip, now=now)
+
+
+def reset_screening_after_change(entry: Entry, detail: dict[str, Any]) -> None:
+    """A submitted entry changed after its 初筛 decision goes back to 待初筛, and ``detail`` (the
+    change's audit detail) records the status it had as ``screening_reset_from``. Drafts, withdrawn
+    entries and entries still 待初筛 are left as they are."""
+    if entry.state == EntryState.SUBMITTED and entry.screening_status != ScreeningStatus.PENDING:
+        detail["screening_reset_from"] = entry.screening_status.value
+        entry.clear_screening()
 
 
 def submit(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:

@@ -121,6 +121,13 @@ class Entry(db.Model):
         """Visible to the public and open to votes/review: submitted and passed 初筛."""
         return self.state == EntryState.SUBMITTED and self.screening_status == ScreeningStatus.PASSED
 
+    def clear_screening(self) -> None:
+        """Back to 待初筛 with no decision: status, reason, and who screened it when are cleared."""
+        self.screening_status = ScreeningStatus.PENDING
+        self.screening_reason = ""
+        self.screened_at = None
+        self.screened_by_id = None
+
 
 class Case(Entry):
     """附件1 2024年西安市优秀信用案例征集活动申报表."""

@@ -5,7 +5,6 @@ request edge commits once. A refused upload leaves nothing behind: no file, no r
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from contest.media import posters, probe, rules, storage, transcode
 from contest.media.models import StoredFile
 from contest.submissions import lifecycle
 from contest.submissions.lifecycle import SubmissionError
-from contest.submissions.models import EntryState, ScreeningStatus, TranscodeState, Video, VideoCategory
+from contest.submissions.models import EntryState, TranscodeState, Video, VideoCategory
 from contest.submissions.video_rules import field_errors, normalize_text, submit_problems
 
 EDITABLE_FIELDS = ("title", "category", "director", "producer", "contact", "honors", "synopsis", "introduction",
@@ -49,7 +48,8 @@ class VideoFileRefused(SubmissionError):
 
 @dataclass
 class Upload:
-    """An accepted upload: the verdict, and stored files made obsolete (remove after commit)."""
+    """An accepted upload: the verdict, and the storage keys of files made obsolete (their rows are
+    deleted; remove the bytes with ``storage.remove_keys`` after the commit)."""
     verdict: rules.Verdict
     obsolete: list[str] = field(default_factory=list)
     needs_transcode: bool = False
@@ -127,19 +127,10 @@ def update_video(video: Video, contest: Contest, data: dict[str, Any], *, actor:
         return []
     video.updated_at = now
     detail: dict[str, Any] = {"fields": changed}
-    _reset_screening_if_needed(video, detail)
+    lifecycle.reset_screening_after_change(video, detail)
     db.session.flush()
     lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip, detail=detail)
     return changed
-
-
-def _reset_screening_if_needed(video: Video, detail: dict[str, Any]) -> None:
-    if video.state == EntryState.SUBMITTED and video.screening_status != ScreeningStatus.PENDING:
-        detail["screening_reset_from"] = video.screening_status.value
-        video.screening_status = ScreeningStatus.PENDING
-        video.screening_reason = ""
-        video.screened_at = None
-        video.screened_by_id = None
 
 
 def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
@@ -190,7 +181,7 @@ def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, origi
         detail: dict[str, Any] = {"video_file_id": stored.id, "size": stored.size, "sha256": stored.sha256,
                                   "duration": verdict.duration, "video_codec": verdict.video_codec,
                                   "original_name": stored.original_name}
-        _reset_screening_if_needed(video, detail)
+        lifecycle.reset_screening_after_change(video, detail)
         db.session.flush()
         lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip,
                                 summary=f"{video.title}：上传视频文件", detail=detail)
@@ -204,14 +195,11 @@ def attach_video_file(video: Video, contest: Contest, stream: BinaryIO, *, origi
 def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str | Path, unit_id: int,
                   user_id: int) -> tuple[Optional[StoredFile], Optional[StoredFile]]:
     """Poster JPEG and thumbnail; a video whose frame cannot be extracted simply has none."""
-    tmp_dir = Path(upload_root) / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    base = secrets.token_hex(16)
-    poster_tmp, thumb_tmp = tmp_dir / f"{base}.poster.jpg", tmp_dir / f"{base}.thumb.jpg"
+    poster_tmp = storage.temp_path(upload_root, ".poster.jpg")
+    thumb_tmp = storage.temp_path(upload_root, ".thumb.jpg")
     try:
         posters.extract_poster(storage.path_of(stored, upload_root), poster_tmp, at=posters.poster_time(verdict.duration))
-        pw, ph = posters.image_size(poster_tmp)
-        tw, th = posters.make_thumbnail(poster_tmp, thumb_tmp)
+        (pw, ph), (tw, th) = posters.make_thumbnail(poster_tmp, thumb_tmp)
     except (posters.PosterError, OSError):
         poster_tmp.unlink(missing_ok=True)
         thumb_tmp.unlink(missing_ok=True)
@@ -221,17 +209,6 @@ def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str |
     thumb = storage.store_path(thumb_tmp, upload_root=upload_root, purpose="thumb", content_type="image/jpeg",
                                extension=".jpg", unit_id=unit_id, uploaded_by_id=user_id, width=tw, height=th)
     return poster, thumb
-
-
-def remove_obsolete(keys: list[str], upload_root: str | Path) -> None:
-    """Delete the bytes of files whose rows an accepted upload removed (call after the commit)."""
-    for key in keys:
-        path = Path(upload_root) / key
-        path.unlink(missing_ok=True)
-        try:
-            path.parent.rmdir()
-        except OSError:
-            pass
 
 
 def completeness(video: Video, *, declared: bool = True) -> dict[str, str]:

@@ -3,25 +3,24 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
 
 from contest.accounts.models import Role
 from contest.accounts.permissions import roles_required
-from contest.contests.context import get_current_contest
-from contest.contests.models import Contest, Phase
-from contest.contests.services import is_phase_open
+from contest.contests.models import Contest
 from contest.core.clock import now as clock_now
 from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
-from contest.media import transcode
+from contest.media import storage, transcode
 from contest.media.storage import StorageError, format_size
 from contest.submissions import video_services as svc
 from contest.submissions.counting import RULE_TEXT
-from contest.submissions.lifecycle import SubmissionError, load_own
+from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import Video
+from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
 from contest.submissions.video_forms import ActionForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
 from contest.core.downloads import DOCX_MIME
@@ -31,54 +30,27 @@ bp = Blueprint("videos", __name__, url_prefix="/videos")
 register_nav("unit", "优秀短视频", "videos.index", 30)
 
 
-
-def _contest() -> Contest:
-    contest = get_current_contest()
-    if contest is None:
-        abort(404, "尚未创建征集活动，请联系市信用办。")
-    return contest
-
-
-def _own_video(video_id: int) -> Video:
-    """The video if the current user may see it (its unit, or an organizer); else 404."""
-    video = load_own(Video, video_id, current_user)
-    if video is None:
-        abort(404)
-    return video
-
-
-def _unit_video(video_id: int) -> tuple[Video, Contest]:
-    video = _own_video(video_id)
-    if not current_user.is_unit:
-        abort(404)
-    return video, db.session.get(Contest, video.contest_id)
-
-
-def _window(contest: Contest) -> dict:
-    return {"window": contest.window(Phase.SUBMISSION),
-            "editable": is_phase_open(contest, Phase.SUBMISSION, clock_now())}
-
-
 def _form_page(form: VideoForm, contest: Contest, video: Video | None, status: int = 200, loose=()):
     return render_template("submissions/video_form.html", form=form, contest=contest, video=video,
                            rule_text=RULE_TEXT, synopsis_limit=SYNOPSIS_LIMIT, introduction_limit=INTRODUCTION_LIMIT,
                            loose_errors=list(loose), max_bytes=current_app.config["MAX_VIDEO_BYTES"],
-                           max_label=format_size(current_app.config["MAX_VIDEO_BYTES"]), **_window(contest)), status
+                           max_label=format_size(current_app.config["MAX_VIDEO_BYTES"]),
+                           **submission_window(contest)), status
 
 
 @bp.route("/")
 @roles_required(Role.UNIT)
 def index():
     """The unit's videos."""
-    contest = _contest()
+    contest = current_contest()
     videos = svc.unit_videos(contest, current_user.unit_id)
-    return render_template("submissions/video_list.html", contest=contest, videos=videos, **_window(contest))
+    return render_template("submissions/video_list.html", contest=contest, videos=videos, **submission_window(contest))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.UNIT)
 def new():
-    contest = _contest()
+    contest = current_contest()
     form = VideoForm()
     if form.validate_on_submit():
         try:
@@ -99,7 +71,7 @@ def new():
 @bp.route("/<int:video_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.UNIT)
 def edit(video_id: int):
-    video, contest = _unit_video(video_id)
+    video, contest = unit_entry(Video, video_id)
     form = VideoForm(data=svc.video_values(video)) if request.method == "GET" else VideoForm()
     if form.validate_on_submit():
         try:
@@ -121,7 +93,7 @@ def edit(video_id: int):
 @roles_required(Role.UNIT)
 def upload(video_id: int):
     """Raw-body streaming upload (static/js/upload.js); answers JSON."""
-    video, contest = _unit_video(video_id)
+    video, contest = unit_entry(Video, video_id)
     cap = current_app.config["MAX_VIDEO_BYTES"]
     if request.content_length is not None and request.content_length > cap:
         return jsonify(ok=False, reasons=[f"视频文件超过 {format_size(cap)} 的大小上限，请压缩后重新上传。"]), 413
@@ -142,7 +114,7 @@ def upload(video_id: int):
         db.session.rollback()
         return jsonify(ok=False, reasons=[str(exc)]), 409
     db.session.commit()
-    svc.remove_obsolete(result.obsolete, current_app.config["UPLOAD_ROOT"])
+    storage.remove_keys(result.obsolete, current_app.config["UPLOAD_ROOT"])
     if result.needs_transcode:
         transcode.start_background(current_app._get_current_object(), video.id)
     return jsonify(ok=True, reasons=[], verdict=result.verdict.to_dict(),
@@ -153,19 +125,19 @@ def upload(video_id: int):
 @bp.route("/<int:video_id>")
 @roles_required(Role.UNIT, Role.ORGANIZER)
 def detail(video_id: int):
-    video = _own_video(video_id)
+    video = own_entry(Video, video_id)
     contest = db.session.get(Contest, video.contest_id)
     problems = svc.completeness(video)
     return render_template("submissions/video_detail.html", video=video, contest=contest, problems=problems,
                            submit_form=SubmitForm(), action_form=ActionForm(), declaration=DECLARATION_TEXT,
-                           **_window(contest))
+                           **submission_window(contest))
 
 
 @bp.route("/<int:video_id>/status")
 @roles_required(Role.UNIT, Role.ORGANIZER)
 def status(video_id: int):
     """The web-rendition state, polled by the player page while it is 处理中."""
-    video = _own_video(video_id)
+    video = own_entry(Video, video_id)
     return jsonify(state=video.transcode_state.value, label=video.transcode_state.label,
                    ready=video.playable_file is not None)
 
@@ -173,7 +145,7 @@ def status(video_id: int):
 @bp.route("/<int:video_id>/submit", methods=["POST"])
 @roles_required(Role.UNIT)
 def submit(video_id: int):
-    video, contest = _unit_video(video_id)
+    video, contest = unit_entry(Video, video_id)
     form = SubmitForm()
     if form.validate_on_submit():
         try:
@@ -196,7 +168,7 @@ def submit(video_id: int):
 @bp.route("/<int:video_id>/withdraw", methods=["POST"])
 @roles_required(Role.UNIT)
 def withdraw(video_id: int):
-    video, contest = _unit_video(video_id)
+    video, contest = unit_entry(Video, video_id)
     if ActionForm().validate_on_submit():
         try:
             svc.withdraw_video(video, contest, actor=current_user, now=clock_now(), ip=client_ip())
@@ -217,7 +189,7 @@ def word(video_id: int):
 
     from contest.documents.video_form import video_docx_bytes
 
-    video = _own_video(video_id)
+    video = own_entry(Video, video_id)
     data = video_docx_bytes(video)
     return send_file(BytesIO(data), mimetype=DOCX_MIME, as_attachment=True,
                      download_name=f"附件2_{video.title or '短视频'}.docx"[:120])

@@ -13,7 +13,7 @@ from PIL import Image
 from contest.accounts.models import UnitKind
 from contest.contests.models import Phase
 from contest.core.models import AuditLog
-from contest.core.timeutil import beijing
+from contest.core.timeutil import beijing, utcnow
 from contest.documents.case_form import parse_case_form, render_case_form
 from contest.extensions import db
 from contest.media.models import StoredFile
@@ -386,6 +386,27 @@ def test_edit_submitted_case_resets_screening_and_is_audited(world, login_as):
                                                        AuditLog.target_id == cid).order_by(AuditLog.id.desc())).first()
     assert log.detail["fields"] == ["title"]
     assert log.detail["screening_reset_from"] == "passed"
+
+
+def test_new_scan_on_screened_case_resets_screening_and_is_audited(world, login_as):
+    c = login_as(world["user_a"])
+    cid = full_case(c)
+    c.post(f"/cases/{cid}/submit", data={"commitment": "y"})
+    case = db.session.get(Case, cid)
+    case.screening_status, case.screening_reason = ScreeningStatus.REJECTED, "扫描件不清晰"
+    case.screened_at, case.screened_by_id = utcnow(), world["organizer"].id
+    db.session.commit()
+    resp = c.post(f"/cases/{cid}/scan", data={"scan": (io.BytesIO(png_bytes()), "新扫描件.png")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Case, cid)
+    assert (case.state, case.screening_status, case.screening_reason, case.screened_at, case.screened_by_id) == (
+        EntryState.SUBMITTED, ScreeningStatus.PENDING, "", None, None)
+    log = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "case_updated",
+                                                       AuditLog.target_id == cid).order_by(AuditLog.id.desc())).first()
+    assert log.detail["screening_reset_from"] == "rejected"
+    assert log.detail["scan_file_id"] == case.scan_file_id
 
 
 def test_submitted_case_cannot_lose_a_section(world, login_as):

@@ -383,6 +383,34 @@ def test_submit_needs_file_and_declaration(unit_client, videos):
     assert video.state == EntryState.WITHDRAWN
 
 
+def test_changing_a_screened_video_resets_screening_and_is_audited(unit_client, world, videos):
+    video = create(unit_client)
+    put_file(unit_client, video.id, videos["portrait"])
+    unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"})
+
+    def screened(status: ScreeningStatus) -> None:
+        v = db.session.get(Video, video.id)
+        v.screening_status, v.screening_reason = status, "决定理由"
+        v.screened_at, v.screened_by_id = utcnow(), world["organizer"].id
+        db.session.commit()
+
+    def outcome() -> tuple:
+        db.session.expire_all()
+        v = db.session.get(Video, video.id)
+        log = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "video_updated",
+                                                           AuditLog.target_id == video.id)
+                                 .order_by(AuditLog.id.desc())).first()
+        return (v.state, v.screening_status, v.screening_reason, v.screened_at, v.screened_by_id,
+                log.detail.get("screening_reset_from"))
+
+    screened(ScreeningStatus.PASSED)
+    assert unit_client.post(f"/videos/{video.id}/edit", data={**FORM, "director": "王五"}).status_code == 302
+    assert outcome() == (EntryState.SUBMITTED, ScreeningStatus.PENDING, "", None, None, "passed")
+    screened(ScreeningStatus.REJECTED)
+    assert put_file(unit_client, video.id, videos["portrait_120"]).status_code == 200
+    assert outcome() == (EntryState.SUBMITTED, ScreeningStatus.PENDING, "", None, None, "rejected")
+
+
 def test_after_the_deadline_nothing_changes(app, clock, unit_client, world, videos):
     video = create(unit_client)
     clock.set(utcnow() + timedelta(days=2))
