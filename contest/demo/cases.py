@@ -1,14 +1,23 @@
 """Demo cases (附件1) of the demo contest, written from what units actually do all year
 (沣西新城社会信用体系建设工作方案, 沣西党政办字〔2023〕17号): 双公示, 信用承诺, 信易贷/秦信融,
 信用修复, 分级分类监管, 信用报告应用, 诚信宣传. Submitted ones wait for 初筛 (the screening seeder
-decides); a few are drafts, one is withdrawn."""
+decides); a few are drafts, one is withdrawn.
+
+Every case goes through the real case services as a unit would: created as a draft, given a generated
+stamped-scan image, submitted with the integrity commitment (and one withdrawn again)."""
 from __future__ import annotations
 
+import math
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
-from contest.core import audit
-from contest.extensions import db
-from contest.submissions.models import Case, EntryState
+from flask import current_app
+from PIL import Image, ImageDraw
+
+from contest.submissions import case_services as svc
+from contest.submissions.models import EntryState
 
 # (unit name, title, themes, highlights, problem, measures, effects, state)
 CASES = [
@@ -88,31 +97,48 @@ CASES = [
 ]
 
 
+def make_demo_scan(dest: Path) -> Path:
+    """A stand-in for the stamped 申报表 scan: an A4 page (100 dpi) of grey text lines and a red seal."""
+    page = Image.new("RGB", (827, 1169), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((260, 90, 567, 118), fill=(60, 60, 60))
+    for y in range(180, 900, 36):
+        draw.rectangle((90, y, 737 - (y * 37) % 180, y + 12), fill=(150, 150, 150))
+    draw.ellipse((520, 880, 720, 1080), outline=(200, 30, 30), width=8)
+    star = [(620 + r * math.sin(k * math.pi / 5), 975 - r * math.cos(k * math.pi / 5))
+            for k, r in ((k, 42 if k % 2 == 0 else 17) for k in range(10))]
+    draw.polygon(star, fill=(200, 30, 30))
+    page.save(dest, "PNG")
+    return dest
+
+
 def seed(ctx: dict) -> None:
     contest, now = ctx["contest"], ctx["now"]
     units = ctx["units"]
     users_by_unit = {u.unit_id: u for u in ctx.get("unit_users", {}).values()}
+    upload_root, max_bytes = current_app.config["UPLOAD_ROOT"], current_app.config["MAX_SCAN_BYTES"]
+    work = Path(tempfile.mkdtemp(prefix="demo-scan-"))
     created = []
-    for i, (unit_name, title, themes, highlights, problem, measures, effects, state) in enumerate(CASES):
-        unit = units[unit_name]
-        author = users_by_unit.get(unit.id) or ctx["organizer"]
-        when = now - timedelta(days=20 - i)
-        case = Case(contest_id=contest.id, unit_id=unit.id, title=title, themes=themes, highlights=highlights,
-                    part_problem=problem, part_measures=measures, part_effects=effects,
-                    contact_name=unit.contact_name, contact_phone=unit.contact_phone,
-                    contact_email=f"credit{unit.id}@example.cn", unit_address=unit.address,
-                    recommender_opinion="情况属实，同意推荐。" if state != EntryState.DRAFT else "",
-                    state=state, created_by_id=author.id, created_at=when, updated_at=when)
-        if state in (EntryState.SUBMITTED, EntryState.WITHDRAWN):
-            case.submitted_at = when + timedelta(hours=2)
-            case.commitment_at = case.submitted_at
-            case.commitment_by_id = author.id
-        db.session.add(case)
-        db.session.flush()
-        audit.record("case_created", actor=author, contest_id=contest.id, target=case, target_type="case",
-                     summary=title, now=when)
-        if case.submitted_at:
-            audit.record("case_submitted", actor=author, contest_id=contest.id, target=case, target_type="case",
-                         summary=title, now=case.submitted_at)
-        created.append(case)
+    try:
+        scan = make_demo_scan(work / "scan.png")
+        for i, (unit_name, title, themes, highlights, problem, measures, effects, state) in enumerate(CASES):
+            unit = units[unit_name]
+            author = users_by_unit.get(unit.id) or ctx["organizer"]
+            when = now - timedelta(days=20 - i)
+            data = {"title": title, "themes": themes, "highlights": highlights, "part_problem": problem,
+                    "part_measures": measures, "part_effects": effects, "contact_name": unit.contact_name,
+                    "contact_phone": unit.contact_phone, "contact_email": f"credit{unit.id}@example.cn",
+                    "unit_address": unit.address,
+                    "recommender_opinion": "情况属实，同意推荐。" if state != EntryState.DRAFT else ""}
+            case = svc.create_case(contest, unit, data, actor=author, now=when)
+            if state in (EntryState.SUBMITTED, EntryState.WITHDRAWN):
+                with open(scan, "rb") as fh:
+                    svc.attach_scan(case, contest, fh, original_name=f"{title}（盖章扫描件）.png", actor=author,
+                                    now=when + timedelta(hours=1), upload_root=upload_root, max_bytes=max_bytes)
+                svc.submit_case(case, contest, committed=True, actor=author, now=when + timedelta(hours=2))
+            if state == EntryState.WITHDRAWN:
+                svc.withdraw_case(case, contest, actor=author, now=when + timedelta(days=1))
+            created.append(case)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     ctx["cases"] = created

@@ -2,12 +2,13 @@
 
 If no other demo seeded entries for the 2024 contest, a compact finished set is added first
 (cases and videos that passed 初筛, valid vote counts, submitted expert score sheets), so that
-the public results page and every export have something real to show.
+the public results page and every export have something real to show. 初筛, the rubric, the
+assignments and the score sheets go through the real services at times inside the 2024 windows.
 """
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
@@ -15,7 +16,8 @@ from contest.core.timeutil import beijing
 from contest.extensions import db
 from contest.ranking import services
 from contest.ranking.models import WinnerMode
-from contest.review.models import Assignment, RubricCriterion, ScoreItem, ScoreSheet, SheetState
+from contest.review import services as review_services
+from contest.screening import services as screening_services
 from contest.submissions.models import (Case, Entry, EntryKind, EntryState, ScreeningStatus, Video,
                                         VideoCategory)
 
@@ -39,6 +41,12 @@ def _past_submitted_at(i: int):
     return beijing(2024, 4, 10, 10, 0) + timedelta(hours=7 * i)
 
 
+def _score(max_score: int, pct: int) -> str:
+    """``pct`` % of ``max_score`` rounded to the nearest 0.5 (the step the score sheet accepts)."""
+    halves = (Decimal(max_score) * pct / 50).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return str(halves / 2)
+
+
 def _ensure_entries(ctx: dict) -> None:
     contest = ctx["past_contest"]
     units = ctx["units"]
@@ -47,8 +55,7 @@ def _ensure_entries(ctx: dict) -> None:
         Entry.contest_id == contest.id, Entry.screening_status == ScreeningStatus.PASSED))
     if have or not experts:
         return
-    from contest.review import rubric
-
+    organizer = ctx["organizer"]
     created: list[tuple[Entry, tuple]] = []
     for i, (unit_name, title, theme, votes, pcts) in enumerate(PAST_CASES):
         unit = units[unit_name]
@@ -59,7 +66,7 @@ def _ensure_entries(ctx: dict) -> None:
                     part_measures="以信用承诺、信用评价和分级分类监管为抓手，打通数据共享。",
                     part_effects="办事时间明显缩短，守信主体获得感增强。",
                     state=EntryState.SUBMITTED, submitted_at=_past_submitted_at(i), created_at=_past_submitted_at(i),
-                    screening_status=ScreeningStatus.PASSED, vote_count=votes)
+                    vote_count=votes)
         db.session.add(case)
         created.append((case, pcts))
     for i, (unit_name, title, category, votes, pcts) in enumerate(PAST_VIDEOS):
@@ -69,32 +76,23 @@ def _ensure_entries(ctx: dict) -> None:
                       contact=f"{unit.contact_name} {unit.contact_phone}",
                       synopsis="以真实故事讲述诚信的力量。", introduction="原创短视频，竖屏 1080×1920。",
                       state=EntryState.SUBMITTED, submitted_at=_past_submitted_at(10 + i),
-                      created_at=_past_submitted_at(10 + i), screening_status=ScreeningStatus.PASSED,
-                      vote_count=votes)
+                      created_at=_past_submitted_at(10 + i), vote_count=votes)
         db.session.add(video)
         created.append((video, pcts))
     db.session.flush()
-    criteria: dict[EntryKind, list[RubricCriterion]] = {}
-    for kind in EntryKind:
-        rows = []
-        for pos, spec in enumerate(rubric.default_rubric(kind.value)):
-            row = RubricCriterion(contest_id=contest.id, kind=kind, position=pos, name=spec.name,
-                                  description=spec.description, max_score=spec.max_score)
-            db.session.add(row)
-            rows.append(row)
-        criteria[kind] = rows
-    db.session.flush()
+    screened = beijing(2024, 4, 25, 10, 0)
+    for entry, _ in created:
+        screening_services.screen(entry, contest, ScreeningStatus.PASSED.value, "", actor=organizer, now=screened)
     submitted = beijing(2024, 6, 20, 15, 0)
+    for kind in EntryKind:
+        wanted = {(expert.id, entry.id) for entry, _ in created if entry.kind == kind for expert in experts}
+        review_services.set_assignments(contest, kind, wanted, actor=organizer, now=submitted, only_add=True)
+    criteria = {kind: review_services.ensure_rubric(contest, kind) for kind in EntryKind}
     for entry, pcts in created:
         for expert, pct in zip(experts, pcts):
-            db.session.add(Assignment(expert_id=expert.id, entry_id=entry.id, created_at=submitted))
-            items = [(c, (Decimal(c.max_score) * pct / 100).quantize(Decimal("0.5"))) for c in criteria[entry.kind]]
-            sheet = ScoreSheet(expert_id=expert.id, entry_id=entry.id, state=SheetState.SUBMITTED,
-                               total=sum((v for _, v in items), Decimal("0")), comment="做法扎实，成效明显。",
-                               submitted_at=submitted, updated_at=submitted)
-            sheet.items = [ScoreItem(criterion_id=c.id, value=v) for c, v in items]
-            db.session.add(sheet)
-    db.session.flush()
+            raw = {c.id: _score(c.max_score, pct) for c in criteria[entry.kind]}
+            review_services.save_sheet(expert, entry, contest, raw, "做法扎实，成效明显。", submit=True,
+                                       now=submitted)
 
 
 def seed(ctx: dict) -> None:

@@ -1,4 +1,6 @@
-"""Demo 初筛: most submitted entries passed, one rejected with a reason, the newest left pending."""
+"""Demo 初筛, the one place demo entries are screened, through the real service: every submitted
+entry of the demo contest (cases and videos alike, so it runs after both seeders) is decided here —
+most passed, one rejected with a reason, the last submitted (a video) left pending."""
 from __future__ import annotations
 
 import sqlalchemy as sa

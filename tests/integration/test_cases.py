@@ -603,3 +603,14 @@ def test_demo_seeds_realistic_cases(app):
     from contest.submissions.case_rules import check_fields
     assert all(check_fields({**{n: getattr(c, n) for n in FORM}}, 2000) == {}
                for c in cases if c.state == EntryState.SUBMITTED)
+    # Submitted as a unit would through the case services: a stamped scan and the commitment on every
+    # submitted (and the withdrawn) case, none on the draft.
+    states = sorted(c.state.value for c in cases if c.state != EntryState.SUBMITTED)
+    assert states == ["draft", "withdrawn"]
+    sent = [c for c in cases if c.state != EntryState.DRAFT]
+    assert all(c.scan_file_id and c.scan_thumb_file_id and c.commitment_by_id == c.created_by_id
+               and c.commitment_at == c.submitted_at for c in sent)
+    assert [c.scan_file_id for c in cases if c.state == EntryState.DRAFT] == [None]
+    actions = db.session.scalars(sa.select(AuditLog.action).where(
+        AuditLog.action.like("case_%"), AuditLog.contest_id == ctx["contest"].id)).all()
+    assert sorted(actions) == ["case_created"] * 10 + ["case_submitted"] * 9 + ["case_updated"] * 9 + ["case_withdrawn"]

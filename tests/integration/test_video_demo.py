@@ -1,6 +1,7 @@
 """The demo seeder uploads a real generated clip through the video service."""
 import sqlalchemy as sa
 
+from contest.core.models import AuditLog
 from contest.demo import seed_demo
 from contest.extensions import db
 from contest.submissions.models import EntryState, ScreeningStatus, Video
@@ -14,7 +15,15 @@ def test_demo_videos_are_real_checked_uploads(app):
     assert all(v.probe["ok"] and v.poster_file_id and v.thumb_file_id for v in videos)
     assert {v.duration_label for v in videos} == {"2分5秒"}
     public = [v for v in videos if v.state == EntryState.SUBMITTED and v.screening_status == ScreeningStatus.PASSED]
-    # Later demo steps (screening) may screen the pending one; these four are passed by this seeder.
-    assert {v.title for v in public} >= {"诚信小店", "信易贷：数据多跑路，企业少跑腿", "信用修复，重新出发", "守信小课堂"}
+    # The screening seeder passes these four; the last submitted one stays 待初筛.
+    assert {v.title for v in public} == {"诚信小店", "信易贷：数据多跑路，企业少跑腿", "信用修复，重新出发", "守信小课堂"}
+    pending = [v.title for v in videos
+               if v.state == EntryState.SUBMITTED and v.screening_status == ScreeningStatus.PENDING]
+    assert pending == ["一诺千金"]
+    # Screened once, through the 初筛 service: one audit entry per decided video.
+    screened = db.session.scalars(sa.select(AuditLog.target_id).where(
+        AuditLog.action == "screened", AuditLog.target_type == "video", AuditLog.contest_id == ctx["contest"].id)).all()
+    assert sorted(screened) == sorted(v.id for v in public)
+    assert all(v.screened_by_id == ctx["organizer"].id and v.screened_at == ctx["now"] for v in public)
     client = app.test_client()
     assert client.get(f"/files/{public[0].video_file_id}", headers={"Range": "bytes=0-9"}).status_code == 206
