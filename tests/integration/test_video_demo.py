@@ -17,4 +17,5 @@ def test_demo_videos_are_real_checked_uploads(app):
     # Later demo steps (screening) may screen the pending one; these four are passed by this seeder.
     assert {v.title for v in public} >= {"诚信小店", "信易贷：数据多跑路，企业少跑腿", "信用修复，重新出发", "守信小课堂"}
     client = app.test_client()
-    assert client.get(f"/files/{public[0].video_file_id}", headers={"Range": "bytes=0-9"}).status_code == 206
+    with client.get(f"/files/{public[0].video_file_id}", headers={"Range": "bytes=0-9"}) as resp:
+        assert resp.status_code == 206
