@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import warnings
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
@@ -176,6 +178,21 @@ def test_zip_contains_every_submission_by_unit(app, scenario, org):
     assert listing[0][:4] == ["申报单位", "作品类别", "作品编号", "作品名称"]
     assert sorted(int(r[2]) for r in listing[1:]) == sorted(e.id for e in submitted)
     assert not any(".." in n or n.startswith("/") for n in names)
+
+
+def test_zip_temporary_file_closed_after_head_request(scenario, org):
+    # HEAD sends the headers only: the body iterator is closed without ever being started, and the
+    # temporary file holding the ZIP must be closed then too, not left to the garbage collector.
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with org.head(f"/ranking/{scenario.contest.id}/submissions.zip") as resp:
+            assert resp.status_code == 200
+            assert int(resp.headers["Content-Length"]) > 0
+            assert resp.get_data() == b""
+        del resp
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_zip_names_are_sanitised():
