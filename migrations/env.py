@@ -16,12 +16,10 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy>=3 (pinned in requirements.txt): the template's branch for it. Its first
+    # branch, db.get_engine(), is only for Flask-SQLAlchemy<3 / Alchemical; on 3.1 it still exists
+    # and warns that it goes away in 3.2.
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():

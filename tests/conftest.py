@@ -44,6 +44,9 @@ class CSRFClient(FlaskClient):
     """Adds the CSRF token to form posts, as the browser would from the rendered form.
 
     Pass ``csrf=False`` to send a post without it (to test that CSRF is enforced).
+
+    Closing a response also closes its request body: Werkzeug encodes a body over 500 KB into a
+    temporary file and ties it to the response only when following redirects.
     """
 
     _token: str | None = None
@@ -69,7 +72,11 @@ class CSRFClient(FlaskClient):
                 headers = dict(kwargs.get("headers") or {})
                 headers.setdefault("X-CSRFToken", self.csrf_token())
                 kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        resp = super().open(*args, **kwargs)
+        body = resp.request.environ.get("wsgi.input")
+        if body is not None:
+            resp.call_on_close(body.close)
+        return resp
 
     def forget_csrf(self) -> None:
         self._token = None

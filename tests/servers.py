@@ -55,10 +55,12 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
-        self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=open(self.workdir / "redis.log", "wb"), stderr=subprocess.STDOUT)
+        # The child keeps its own copy of the log descriptor; ours is closed as soon as it has started.
+        with open(self.workdir / "redis.log", "wb") as log:
+            self.proc = subprocess.Popen(
+                [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.workdir)],
+                stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.port, proc=self.proc)
         return self
 
@@ -94,10 +96,11 @@ class AppServer:
         env = dict(os.environ)
         env.update(self.env)
         self.logdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.logdir / f"gunicorn-{self.port}.log", "ab")
-        # Own process group: kill -9 reaches the master and its workers, like a machine crash.
-        self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        # Own process group: kill -9 reaches the master and its workers, like a machine crash. The child
+        # keeps its own copy of the log descriptor; ours is closed as soon as it has started.
+        with open(self.logdir / f"gunicorn-{self.port}.log", "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         wait_for_port(self.port, proc=self.proc)
         wait_http_ok(self.base_url + "/healthz", proc=self.proc)
         return self

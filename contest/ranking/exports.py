@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import contains_eager, selectinload, with_polymorphic
+from werkzeug.wsgi import ClosingIterator
 
 from contest.accounts.models import Unit
 from contest.core.downloads import DOCX_MIME, XLSX_MIME
@@ -228,7 +229,8 @@ def write_submissions_zip(contest_id: int, upload_root: str | Path, out: IO[byte
 
 def submissions_zip_stream(contest_id: int, upload_root: str | Path) -> tuple[Iterator[bytes], int]:
     """Build the ZIP into an anonymous temporary file and return (chunk iterator, size). Memory stays
-    flat whatever the size of the videos; the temporary file disappears when the iterator ends."""
+    flat whatever the size of the videos; the temporary file disappears when the iterator ends or is
+    closed, even if it never started (a HEAD request)."""
     tmp = tempfile.TemporaryFile()
     try:
         write_submissions_zip(contest_id, upload_root, tmp)
@@ -248,7 +250,8 @@ def submissions_zip_stream(contest_id: int, upload_root: str | Path) -> tuple[It
         finally:
             tmp.close()
 
-    return chunks(), size
+    # A generator closed before its first step never runs its finally: close the file explicitly too.
+    return ClosingIterator(chunks(), tmp.close), size
 
 
 # --------------------------------------------------------------------------- CSV of votes

@@ -229,14 +229,17 @@ def test_image_scan_gets_thumbnail_and_is_private(world, login_as, app):
     assert (scan.content_type, scan.width, scan.height, scan.original_name) == ("image/png", 1200, 800, "扫描.png")
     assert (thumb.width, thumb.height) == (480, 320)
     assert "扫描" not in scan.storage_key and ".." not in scan.storage_key
-    assert c.get(f"/files/{scan.id}").status_code == 200
-    assert c.get(f"/files/{thumb.id}").status_code == 200
+    with c.get(f"/files/{scan.id}") as resp:
+        assert resp.status_code == 200
+    with c.get(f"/files/{thumb.id}") as resp:
+        assert resp.status_code == 200
     other = login_as(world["user_b"])
     assert other.get(f"/files/{scan.id}").status_code == 404
     assert other.get(f"/files/{thumb.id}").status_code == 404
     assert app.test_client().get(f"/files/{scan.id}").status_code == 404
     org = login_as(world["organizer"])
-    assert org.get(f"/files/{scan.id}").status_code == 200
+    with org.get(f"/files/{scan.id}") as resp:
+        assert resp.status_code == 200
 
 
 def test_scan_hidden_from_unassigned_expert(world, login_as):
@@ -273,9 +276,11 @@ def test_30mb_image_refused_by_size_cap(world, login_as, app):
     c = login_as(world["user_a"])
     cid = case_id_from(new_case(c))
     big = png_bytes() + b"\0" * (30 * 1024 * 1024)
-    resp = c.post(f"/cases/{cid}/scan", data={"scan": (io.BytesIO(big), "big.png")}, content_type="multipart/form-data")
-    assert resp.status_code == 400
-    assert "扫描件超过 20 MB 的大小上限，请压缩后重新上传。" in text(resp)
+    # Closing the response also closes the temporary file the test client encoded the 30 MB body into.
+    with c.post(f"/cases/{cid}/scan", data={"scan": (io.BytesIO(big), "big.png")},
+                content_type="multipart/form-data") as resp:
+        assert resp.status_code == 400
+        assert "扫描件超过 20 MB 的大小上限，请压缩后重新上传。" in text(resp)
     from pathlib import Path
     assert list((Path(app.config["UPLOAD_ROOT"]) / "tmp").glob("*.part")) == []
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import warnings
 import zipfile
 from decimal import Decimal
 from fractions import Fraction
@@ -227,6 +229,21 @@ def test_zip_queries_do_not_grow_with_the_number_of_entries(app, login_as):
         assert sum(n.endswith("/视频.mp4") for n in names) == len(ids) // 2
         assert sum(n.endswith("/申报表.docx") for n in names) == len(ids) - len(ids) // 2
     assert large_count == small_count
+
+
+def test_zip_temporary_file_closed_after_head_request(scenario, org):
+    # HEAD sends the headers only: the body iterator is closed without ever being started, and the
+    # temporary file holding the ZIP must be closed then too, not left to the garbage collector.
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with org.head(f"/ranking/{scenario.contest.id}/submissions.zip") as resp:
+            assert resp.status_code == 200
+            assert int(resp.headers["Content-Length"]) > 0
+            assert resp.get_data() == b""
+        del resp
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_zip_names_are_sanitised():

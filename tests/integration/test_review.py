@@ -312,9 +312,9 @@ def test_not_blind_shows_unit_and_neutral_file_names(app, world, login_as):
     page = c.get(f"/review/entries/{w['case1'].id}").get_data(as_text=True)
     assert UNIT_NAME in page
     for url in (f"/files/{scan.id}", f"/files/{scan.id}/{UNIT_NAME}.pdf"):
-        resp = c.get(url)
-        assert resp.status_code == 200
-        disposition = resp.headers["Content-Disposition"]
+        with c.get(url) as resp:
+            assert resp.status_code == 200
+            disposition = resp.headers["Content-Disposition"]
         assert "%E4%BD%9C%E5%93%81" in disposition  # 作品 in the UTF-8 file name
         assert "filename*=UTF-8''%E4%BD%9C%E5%93%81" + str(w["case1"].id) in disposition
         from urllib.parse import quote
@@ -466,11 +466,12 @@ def test_video_blind_mode_hides_producer_and_names_files_neutrally(app, login_as
     page = c.get(f"/review/entries/{video.id}").get_data(as_text=True)
     assert "诚信微故事" in page and f"/files/{stored.id}/" in page
     assert UNIT_NAME not in page and "赵秘密" not in page
-    resp = c.get(f"/files/{stored.id}")
-    assert resp.status_code == 200
+    with c.get(f"/files/{stored.id}") as resp:
+        assert resp.status_code == 200
+        disposition = resp.headers["Content-Disposition"]
     from urllib.parse import quote
-    assert resp.headers["Content-Disposition"] == (f"inline; filename={video.id}-.mp4; "
-                                                   f"filename*=UTF-8''{quote(f'作品{video.id}-视频.mp4')}")
+    assert disposition == (f"inline; filename={video.id}-.mp4; "
+                           f"filename*=UTF-8''{quote(f'作品{video.id}-视频.mp4')}")
     assert "赵秘密" not in c.get("/expert").get_data(as_text=True)
 
 

@@ -26,4 +26,5 @@ def test_demo_videos_are_real_checked_uploads(app):
     assert sorted(screened) == sorted(v.id for v in public)
     assert all(v.screened_by_id == ctx["organizer"].id and v.screened_at == ctx["now"] for v in public)
     client = app.test_client()
-    assert client.get(f"/files/{public[0].video_file_id}", headers={"Range": "bytes=0-9"}).status_code == 206
+    with client.get(f"/files/{public[0].video_file_id}", headers={"Range": "bytes=0-9"}) as resp:
+        assert resp.status_code == 206

@@ -320,13 +320,13 @@ def test_range_request_returns_206_with_the_right_bytes(unit_client, videos):
     put_file(unit_client, video.id, videos["portrait"])
     db.session.refresh(video)
     raw = videos["portrait"].read_bytes()
-    resp = unit_client.get(f"/files/{video.video_file_id}", headers={"Range": "bytes=100-1099"})
-    assert resp.status_code == 206
-    assert resp.headers["Content-Range"] == f"bytes 100-1099/{len(raw)}"
-    assert resp.get_data() == raw[100:1100]
-    tail = unit_client.get(f"/files/{video.video_file_id}", headers={"Range": "bytes=-500"})
-    assert tail.status_code == 206
-    assert tail.get_data() == raw[-500:]
+    with unit_client.get(f"/files/{video.video_file_id}", headers={"Range": "bytes=100-1099"}) as resp:
+        assert resp.status_code == 206
+        assert resp.headers["Content-Range"] == f"bytes 100-1099/{len(raw)}"
+        assert resp.get_data() == raw[100:1100]
+    with unit_client.get(f"/files/{video.video_file_id}", headers={"Range": "bytes=-500"}) as tail:
+        assert tail.status_code == 206
+        assert tail.get_data() == raw[-500:]
 
 
 def test_unpublished_video_is_hidden_from_other_units_and_the_public(app, login_as, world, unit_client, videos):
@@ -339,12 +339,15 @@ def test_unpublished_video_is_hidden_from_other_units_and_the_public(app, login_
     for file_id in ids:
         assert other.get(f"/files/{file_id}").status_code == 404
         assert anonymous.get(f"/files/{file_id}").status_code == 404
-        assert unit_client.get(f"/files/{file_id}").status_code == 200
-    assert login_as(world["organizer"]).get(f"/files/{ids[0]}").status_code == 200
+        with unit_client.get(f"/files/{file_id}") as resp:
+            assert resp.status_code == 200
+    with login_as(world["organizer"]).get(f"/files/{ids[0]}") as resp:
+        assert resp.status_code == 200
     # Once submitted and passed 初筛 it is public.
     video.state, video.screening_status = EntryState.SUBMITTED, ScreeningStatus.PASSED
     db.session.commit()
-    assert anonymous.get(f"/files/{ids[0]}").status_code == 200
+    with anonymous.get(f"/files/{ids[0]}") as resp:
+        assert resp.status_code == 200
 
 
 def test_detail_page_shows_player_and_fields(unit_client, login_as, world, videos):
