@@ -153,7 +153,6 @@ def submit_case(case: Case, contest: Contest, *, committed: bool, actor: User, n
         raise CaseInvalid(errors)
     case.commitment_at = now
     case.commitment_by_id = actor.id
-    case.clear_screening()
     lifecycle.submit(case, contest, actor=actor, now=now, ip=ip)
 
 

@@ -61,10 +61,14 @@ def reset_screening_after_change(entry: Entry, detail: dict[str, Any]) -> None:
 
 
 def submit(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:
-    """Mark a complete entry submitted. The caller validated completeness (fields, scan, commitment)."""
+    """Mark a complete entry submitted, waiting for 初筛. The caller validated completeness (fields, scan,
+    commitment). A withdrawn entry submitted again is screened again: it may have been edited while
+    withdrawn (edits of withdrawn entries do not reset screening), so an earlier 通过 must not make it
+    public unseen."""
     require_editable(contest, now)
     if entry.state == EntryState.SUBMITTED:
         raise SubmissionError("该作品已提交，无需重复提交。")
+    entry.clear_screening()
     entry.state = EntryState.SUBMITTED
     entry.submitted_at = now
     db.session.flush()

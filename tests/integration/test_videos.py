@@ -414,6 +414,26 @@ def test_changing_a_screened_video_resets_screening_and_is_audited(unit_client, 
     assert outcome() == (EntryState.SUBMITTED, ScreeningStatus.PENDING, "", None, None, "rejected")
 
 
+def test_resubmitting_a_withdrawn_passed_video_needs_screening_again(unit_client, world, videos):
+    video = create(unit_client)
+    put_file(unit_client, video.id, videos["portrait"])
+    unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"})
+    v = db.session.get(Video, video.id)
+    v.screening_status, v.screened_at, v.screened_by_id = ScreeningStatus.PASSED, utcnow(), world["organizer"].id
+    db.session.commit()
+    assert unit_client.post(f"/videos/{video.id}/withdraw", data={}).status_code == 302
+    # Edited while withdrawn (no reset then: only submitted entries are reset by an edit) ...
+    assert unit_client.post(f"/videos/{video.id}/edit", data={**FORM, "title": "改过的片名"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).screening_status == ScreeningStatus.PASSED
+    # ... and submitted again: back to 待初筛, not public until the organizer screens it.
+    assert unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"}).status_code == 302
+    db.session.expire_all()
+    v = db.session.get(Video, video.id)
+    assert (v.state, v.screening_status, v.screened_at, v.screened_by_id, v.is_public) == (
+        EntryState.SUBMITTED, ScreeningStatus.PENDING, None, None, False)
+
+
 def test_after_the_deadline_nothing_changes(app, clock, unit_client, world, videos):
     video = create(unit_client)
     clock.set(utcnow() + timedelta(days=2))
