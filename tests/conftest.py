@@ -128,6 +128,9 @@ def app(_app):
 def make_app(session_tmp, request):
     """Build a separate app with config overrides (shares the database with ``app``)."""
     created = []
+    # Flask-Limiter's ``enabled`` lives on the one shared Limiter and init_app overwrites it: an app built
+    # with RATELIMIT_ENABLED=False would switch rate limits off for every later test.
+    limiter_enabled = limiter.enabled
 
     def factory(**overrides):
         a = create_app(make_test_config(session_tmp, **overrides), instance_path=session_tmp / "instance")
@@ -136,6 +139,7 @@ def make_app(session_tmp, request):
         return a
 
     yield factory
+    limiter.enabled = limiter_enabled
     for a in created:
         with a.app_context():
             db.session.remove()
