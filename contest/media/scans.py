@@ -66,7 +66,14 @@ def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path,
         raise
     thumb = None
     if thumb_tmp is not None:
-        thumb = storage.store_path(thumb_tmp, upload_root=upload_root, purpose="scanthumb",
-                                   content_type="image/jpeg", extension=".jpg", unit_id=unit_id,
-                                   uploaded_by_id=uploaded_by_id, width=tw, height=th)
+        try:
+            thumb = storage.store_path(thumb_tmp, upload_root=upload_root, purpose="scanthumb",
+                                       content_type="image/jpeg", extension=".jpg", unit_id=unit_id,
+                                       uploaded_by_id=uploaded_by_id, width=tw, height=th)
+        except OSError:
+            # A server fault (the request fails and rolls back the scan's row): take the scan's file
+            # with it, so that no file is left without a row.
+            storage.remove(scan, upload_root)
+            thumb_tmp.unlink(missing_ok=True)
+            raise
     return StoredScan(scan, thumb)

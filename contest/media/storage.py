@@ -169,8 +169,3 @@ def format_size(n: int) -> str:
     if n >= 1024 ** 2:
         return f"{n / 1024 ** 2:.0f} MB" if n % 1024 ** 2 == 0 else f"{n / 1024 ** 2:.1f} MB"
     return f"{max(1, n // 1024)} KB"
-
-
-def orphan_temp_files(upload_root: str | Path) -> Iterable[Path]:
-    d = Path(upload_root) / TMP_DIR
-    return sorted(d.glob("*.part")) if d.exists() else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -240,6 +241,25 @@ def test_image_scan_gets_thumbnail_and_is_private(world, login_as, app):
     org = login_as(world["organizer"])
     with org.get(f"/files/{scan.id}") as resp:
         assert resp.status_code == 200
+
+
+def test_scan_whose_thumbnail_cannot_be_stored_leaves_no_file(world, login_as, app, tmp_path):
+    # A real filesystem fault after the scan itself is in place: a plain file where the thumbnail
+    # folder must be created. The request fails (a server fault), and neither file nor row remains.
+    c = login_as(world["user_a"])
+    cid = case_id_from(new_case(c))
+    root = tmp_path / "uploads"  # this test's own store (the app fixture restores the config)
+    root.mkdir()
+    app.config["UPLOAD_ROOT"] = str(root)
+    (root / "scanthumb").write_bytes(b"not a folder")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = c.post(f"/cases/{cid}/scan", data={"scan": (io.BytesIO(png_bytes((1200, 800))), "扫描.png")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 500
+    db.session.expire_all()
+    assert db.session.get(Case, cid).scan_file_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == ["scanthumb"]
 
 
 def test_scan_hidden_from_unassigned_expert(world, login_as):
