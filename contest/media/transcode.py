@@ -131,9 +131,11 @@ def process(video_id: int, *, upload_root: str | Path, timeout: float = DEFAULT_
     video.transcode_error = ""
     db.session.commit()
     if old_web is not None:
-        storage.remove(old_web, upload_root)
+        # Row first, file after the commit (as uploads do): a failed commit never leaves a row without its file.
+        key = old_web.storage_key
         db.session.delete(old_web)
         db.session.commit()
+        storage.remove_keys([key], upload_root)
     return True
 
 

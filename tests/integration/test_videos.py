@@ -499,6 +499,25 @@ def test_pending_transcode_survives_restart_via_cli(app, unit_client, videos):
     assert db.session.get(Video, video.id).transcode_state == TranscodeState.DONE
 
 
+def test_a_new_web_rendition_replaces_the_old_one_row_and_file(app, unit_client, videos):
+    video = create(unit_client)
+    assert put_file(unit_client, video.id, videos["hevc_portrait"]).status_code == 200
+    transcode.wait_all()
+    db.session.expire_all()
+    video = db.session.get(Video, video.id)
+    old_id, old_path = video.web_file_id, Path(app.config["UPLOAD_ROOT"]) / video.web_file.storage_key
+    assert old_path.is_file()
+    video.transcode_state = TranscodeState.PENDING  # queued again (e.g. after a failed run was retried)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["contest", "transcode-pending"])
+    assert "转码完成 1 个，失败 0 个" in result.output
+    db.session.expire_all()
+    video = db.session.get(Video, video.id)
+    assert video.web_file_id not in (None, old_id)
+    assert (Path(app.config["UPLOAD_ROOT"]) / video.web_file.storage_key).is_file()
+    assert db.session.get(StoredFile, old_id) is None and not old_path.exists()
+
+
 def test_only_one_worker_claims_a_transcode(app, unit_client, videos):
     app.config["TRANSCODE_BACKGROUND"] = False
     video = create(unit_client)
