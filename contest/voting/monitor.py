@@ -25,28 +25,24 @@ SOURCE_COLUMNS = {"ip": Vote.ip_hash, "net": Vote.net_hash}
 SOURCE_LABELS = {"ip": "同一IP", "net": "同一网段（/24）"}
 
 
-def _minute_expr():
+# Votes per minute (bursts) and per hour (the hourly series) are counted in SQL by the vote time
+# truncated to that unit. created_at is naive UTC; Beijing is UTC+8 whole hours, so UTC minutes and
+# hours are Beijing minutes and hours too.
+_SQLITE_TRUNCATED = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00"}
+_PYTHON_TRUNCATE = {"minute": pol.minute_of, "hour": pol.hour_of}
+
+
+def _truncated_time(unit: str):
+    """Vote.created_at truncated to ``unit`` ('minute' or 'hour'), as a SQL expression."""
     if db.engine.dialect.name == "postgresql":
-        return sa.func.date_trunc("minute", Vote.created_at)
-    return sa.func.strftime("%Y-%m-%d %H:%M", Vote.created_at)
+        return sa.func.date_trunc(unit, Vote.created_at)
+    return sa.func.strftime(_SQLITE_TRUNCATED[unit], Vote.created_at)
 
 
-def _as_minute(value) -> datetime:
+def _as_time(value, unit: str) -> datetime:
+    """A ``_truncated_time`` value read back (a datetime on PostgreSQL, text on SQLite) as a naive datetime."""
     if isinstance(value, datetime):
-        return pol.minute_of(value.replace(tzinfo=None))
-    return datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
-
-
-def _hour_expr():
-    # created_at is naive UTC; Beijing is UTC+8 whole hours, so UTC hours are Beijing hours too.
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.date_trunc("hour", Vote.created_at)
-    return sa.func.strftime("%Y-%m-%d %H:00", Vote.created_at)
-
-
-def _as_hour(value) -> datetime:
-    if isinstance(value, datetime):
-        return pol.hour_of(value.replace(tzinfo=None))
+        return _PYTHON_TRUNCATE[unit](value.replace(tzinfo=None))
     return datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
 
 
@@ -93,12 +89,12 @@ def hourly_series(contest: Contest, now: datetime, entry_id: Optional[int] = Non
     minus (hours - 1) h. Counted by the database (one row per hour with votes)."""
     start = pol.hour_of(now) - timedelta(hours=hours - 1)
     end = start + timedelta(hours=hours)
-    hour = _hour_expr().label("hour")
+    hour = _truncated_time("hour").label("hour")
     where = [Vote.contest_id == contest.id, Vote.valid.is_(True), Vote.created_at >= start, Vote.created_at < end]
     if entry_id is not None:
         where.append(Vote.entry_id == entry_id)
     rows = db.session.execute(sa.select(hour, sa.func.count()).where(*where).group_by(hour))
-    return pol.hourly_counts({_as_hour(h): int(n) for h, n in rows}, start, hours)
+    return pol.hourly_counts({_as_time(h, "hour"): int(n) for h, n in rows}, start, hours)
 
 
 def busiest(contest: Contest, kind: str, since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
@@ -114,13 +110,13 @@ def busiest(contest: Contest, kind: str, since: datetime, limit: int = 10) -> li
 def bursts(contest: Contest, since: datetime, threshold: Optional[int] = None) -> list[pol.Burst]:
     """Minutes since ``since`` with more than ``threshold`` valid votes for one entry from one IP or /24."""
     threshold = contest.burst_votes_per_minute if threshold is None else threshold
-    minute = _minute_expr().label("minute")
+    minute = _truncated_time("minute").label("minute")
     rows = []
     for kind, col in SOURCE_COLUMNS.items():
         q = (sa.select(Vote.entry_id, col, minute, sa.func.count())
              .where(Vote.contest_id == contest.id, Vote.created_at >= since, Vote.valid.is_(True))
              .group_by(Vote.entry_id, col, minute).having(sa.func.count() > threshold))
-        rows += [(e, kind, s, _as_minute(m), int(n)) for e, s, m, n in db.session.execute(q)]
+        rows += [(e, kind, s, _as_time(m, "minute"), int(n)) for e, s, m, n in db.session.execute(q)]
     return pol.find_bursts(rows, threshold)
 
 
