@@ -143,17 +143,18 @@ def void_votes(contest: Contest, vote_ids: Iterable[int], reason: str, *, actor:
     ids = sorted(set(int(i) for i in vote_ids))
     if not ids:
         raise MonitorError("请先选择要作废的投票。")
+    # The counts come from the rows this UPDATE changed (RETURNING), not from an earlier SELECT: a concurrent
+    # void of the same votes waits on the rows (or SQLite's write lock) and then changes none of them, so each
+    # vote lowers its entry's count exactly once.
     per_entry: dict[int, int] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start:chunk_start + 500]
-        rows = db.session.execute(sa.select(Vote.entry_id, sa.func.count()).where(
-            Vote.id.in_(chunk), Vote.contest_id == contest.id, Vote.valid.is_(True)).group_by(Vote.entry_id))
-        for entry_id, n in rows:
-            per_entry[entry_id] = per_entry.get(entry_id, 0) + int(n)
-        db.session.execute(sa.update(Vote).where(Vote.id.in_(chunk), Vote.contest_id == contest.id,
-                                                 Vote.valid.is_(True))
-                           .values(valid=False, void_reason=reason, voided_at=now, voided_by_id=actor.id)
-                           .execution_options(synchronize_session=False))
+        changed = db.session.scalars(
+            sa.update(Vote).where(Vote.id.in_(chunk), Vote.contest_id == contest.id, Vote.valid.is_(True))
+            .values(valid=False, void_reason=reason, voided_at=now, voided_by_id=actor.id)
+            .returning(Vote.entry_id).execution_options(synchronize_session=False))
+        for entry_id in changed:
+            per_entry[entry_id] = per_entry.get(entry_id, 0) + 1
     total = sum(per_entry.values())
     if total == 0:
         raise MonitorError("所选投票已全部作废或不存在，无需重复操作。")
@@ -172,7 +173,10 @@ def void_votes(contest: Contest, vote_ids: Iterable[int], reason: str, *, actor:
 def void_burst(contest: Contest, entry_id: int, kind: str, source: str, minute: datetime, reason: str, *,
                actor: User, now: datetime, ip: str = "") -> int:
     """Void every valid vote of one burst (entry, IP or /24, minute). See ``void_votes``."""
-    votes = [v.id for v in burst_votes(contest, entry_id, kind, source, minute) if v.valid]
+    col = SOURCE_COLUMNS.get(kind)
+    votes = [] if col is None else list(db.session.scalars(sa.select(Vote.id).where(
+        Vote.contest_id == contest.id, Vote.entry_id == entry_id, col == source, Vote.valid.is_(True),
+        Vote.created_at >= minute, Vote.created_at < minute + timedelta(minutes=1))))
     if not votes:
         raise MonitorError("该批投票已全部作废或不存在，无需重复操作。")
     label = SOURCE_LABELS.get(kind, kind)

@@ -171,3 +171,53 @@ def test_hourly_series_counts_valid_votes_per_clock_hour(app, login_as, clock):
     assert f'<polyline class="line" points="{policy.svg_polyline(for_all, 600, 140)}"/>' in page
     page = c.get("/voting/monitor", query_string={"entry_id": case.id}).get_data(as_text=True)
     assert f'<polyline class="line" points="{policy.svg_polyline(for_case, 600, 140)}"/>' in page
+
+
+def _valid_rows(entry_id: int) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(
+        Vote.entry_id == entry_id, Vote.valid.is_(True)))
+
+
+def test_void_racing_another_void_of_the_same_votes_lowers_the_count_once(app, login_as, clock):
+    """Another organizer's void of the same votes is still uncommitted when this one arrives: this one waits
+    for it (row locks on PostgreSQL, the write lock on SQLite), then finds nothing left to void."""
+    import threading
+    import time
+
+    contest, case, other, org = _setup(app, clock)
+    ids = list(db.session.scalars(sa.select(Vote.id).where(Vote.entry_id == case.id).order_by(Vote.id).limit(3)))
+    c = login_as(org)
+    c.csrf_token()  # fetched now, not while the other transaction holds its locks
+    first = db.engine.connect()
+    tx = first.begin()
+    first.execute(sa.update(Vote).where(Vote.id.in_(ids)).values(valid=False, void_reason="核实为机器投票"))
+    first.execute(sa.text("UPDATE entry SET vote_count = vote_count - 3 WHERE id = :id"), {"id": case.id})
+    answer = {}
+
+    def second_void():
+        resp = c.post("/voting/monitor/void", data={"vote_ids": [str(i) for i in ids], "reason": "同一批投票"})
+        answer.update(status=resp.status_code, body=resp.get_data(as_text=True))
+
+    thread = threading.Thread(target=second_void)
+    thread.start()
+    time.sleep(1.0)  # let the request reach its UPDATE and wait there
+    assert thread.is_alive(), f"the second void did not wait for the first: {answer.get('status')}"
+    tx.commit()
+    first.close()
+    thread.join(60)
+    assert answer["status"] == 400
+    assert "所选投票已全部作废或不存在，无需重复操作。" in answer["body"]
+    assert count_of(case.id) == _valid_rows(case.id) == 22
+
+
+def test_void_twice_in_a_row_voids_once(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)
+    ids = [str(i) for i in db.session.scalars(sa.select(Vote.id).where(Vote.entry_id == case.id).limit(4))]
+    c = login_as(org)
+    first = c.post("/voting/monitor/void", data={"vote_ids": ids, "reason": "核实为机器投票"}, follow_redirects=True)
+    assert "已作废 4 票，相关作品的票数已同步更新。" in first.get_data(as_text=True)
+    again = c.post("/voting/monitor/void", data={"vote_ids": ids, "reason": "核实为机器投票"})
+    assert again.status_code == 400
+    assert "所选投票已全部作废或不存在，无需重复操作。" in again.get_data(as_text=True)
+    assert count_of(case.id) == _valid_rows(case.id) == 21
