@@ -31,12 +31,13 @@ def hit(scope: str, limit: str, key: str) -> bool:
     return limiter.limiter.hit(_item(limit), "contest", scope, key)
 
 
-def per_ip(scope: str, limit: Callable[[], str]) -> Callable:
-    """Decorate a view: at most ``limit()`` requests per client IP, else 429 (the blueprint's 429 handler answers)."""
+def per_ip(scope: str, limit: Callable[[], str], key: Callable[[str], str] = str) -> Callable:
+    """Decorate a view: at most ``limit()`` requests per client IP, else 429 (the blueprint's 429 handler answers).
+    ``key`` maps the client IP to what is counted (e.g. an IPv6 address to its /64); by default the IP itself."""
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not hit(scope, limit(), client_ip()):
+            if not hit(scope, limit(), key(client_ip())):
                 abort(429)
             return view(*args, **kwargs)
         wrapped.own_rate_limit = True

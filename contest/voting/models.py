@@ -20,7 +20,7 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     day: Mapped[date] = mapped_column()  # Beijing calendar day of created_at
     voter_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC of the signed voter cookie id
-    ip_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC of the client IP
+    ip_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC of the client IP (IPv6: its /64)
     net_hash: Mapped[str] = mapped_column(sa.String(64), default="")  # HMAC of the /24 (IPv4) or /48 (IPv6)
     ua_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     phone_hash: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -101,6 +101,22 @@ def _keyed(secret: str):
     return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
+@lru_cache(maxsize=4096)
+def address_key(ip: str) -> str:
+    """The client address the per-IP limits count by: an IPv4 address itself (also when written IPv4-mapped,
+    ``::ffff:1.2.3.4``), and for IPv6 its /64 network (``2001:db8:1:2::/64``) — one household or phone gets a
+    whole /64 and can rotate through its addresses at will. Unparsable text is returned unchanged."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        return str(addr.ipv4_mapped)
+    if addr.version == 4:
+        return ip
+    return str(ipaddress.ip_network(f"{addr}/64", strict=False))
+
+
 @lru_cache(maxsize=4096)  # the same addresses vote again and again; ipaddress parsing is the slow part
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) network of an address as text; the address itself when unparsable."""

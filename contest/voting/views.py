@@ -124,7 +124,7 @@ def entry_page(contest_id: int, entry_id: int):
 
 @bp.route("/vote/<int:contest_id>/entry/<int:entry_id>/vote", methods=["POST"])
 @public_view
-@ratelimit.per_ip("vote", _vote_limit)
+@ratelimit.per_ip("vote", _vote_limit, key=policy.address_key)
 def vote(contest_id: int, entry_id: int):
     """Cast one vote (fetch from vote.js, or a plain form post without JavaScript).
 

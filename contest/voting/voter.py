@@ -12,7 +12,7 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from contest.core.request_info import client_ip
-from contest.voting.policy import keyed_hash, network_of
+from contest.voting.policy import address_key, keyed_hash, network_of
 from contest.voting.services import Voter
 
 COOKIE = "cv_voter"
@@ -98,13 +98,13 @@ def set_phone_cookie(response, contest_id: int, phone_hash: str):
 
 
 def current_voter(voter_id: str, contest_id: int) -> Voter:
-    """Hashes of the voter id, IP, its network and the user agent. With a verified phone the phone is the
-    voter, so one person is one voter whatever browser they use."""
+    """Hashes of the voter id, IP (an IPv6 address by its /64, see ``address_key``), its network and the user
+    agent. With a verified phone the phone is the voter, so one person is one voter whatever browser they use."""
     ip = client_ip()
     phone_hash = verified_phone_hash(contest_id)
     return Voter(
         voter_hash=phone_hash or hash_value("voter", voter_id),
-        ip_hash=hash_value("ip", ip),
+        ip_hash=hash_value("ip", address_key(ip)),
         net_hash=hash_value("net", network_of(ip)),
         ua_hash=hash_value("ua", request.headers.get("User-Agent", "")),
         phone_hash=phone_hash,

@@ -214,6 +214,41 @@ def test_flood_from_one_ip_rate_limited_429(app):
     assert Visitor(app, ip="10.7.7.8").vote(contest.id, cases[5].id).status_code == 200
 
 
+def test_addresses_of_one_ipv6_64_share_the_ip_cap(app):
+    contest = voting_contest(ip_votes_per_entry_per_day=2)
+    case = passed_case(contest)
+    db.session.commit()
+    addresses = ["2001:db8:1:2::1", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::ffff"]
+    resps = [Visitor(app, ip=ip).vote(contest.id, case.id) for ip in addresses]
+    assert [r.status_code for r in resps] == [200, 200, 429]
+    assert resps[2].get_json()["code"] == "ip_cap"
+    assert "同一网络地址每天每个作品最多2票" in resps[2].get_json()["error"]
+    assert Visitor(app, ip="2001:db8:1:3::1").vote(contest.id, case.id).status_code == 200  # the next /64
+    assert count_of(case.id) == 3
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Vote.ip_hash)))) == 2
+
+
+def test_addresses_of_one_ipv6_64_share_the_captcha_threshold(app):
+    contest = voting_contest(captcha_mode=CaptchaMode.AFTER, captcha_after=2)
+    cases = [passed_case(contest) for _ in range(3)]
+    db.session.commit()
+    codes = [Visitor(app, ip=f"2001:db8:5:6::{i + 1}").vote(contest.id, c.id).status_code
+             for i, c in enumerate(cases)]
+    assert codes == [200, 200, 403]
+    assert count_of(cases[2].id) == 0
+
+
+def test_addresses_of_one_ipv6_64_share_the_rate_limit(app):
+    app.config["VOTE_RATE_LIMIT"] = "2 per minute"
+    contest = voting_contest(votes_per_voter_per_day=100)
+    cases = [passed_case(contest) for _ in range(3)]
+    db.session.commit()
+    resps = [Visitor(app, ip=f"2001:db8:7:8::{i + 1:x}").vote(contest.id, c.id) for i, c in enumerate(cases)]
+    assert [r.status_code for r in resps] == [200, 200, 429]
+    assert resps[2].get_json()["error"] == "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。"
+    assert count_of(cases[2].id) == 0
+
+
 def test_captcha_always_required_then_one_time(app):
     contest, case = _setup(captcha_mode=CaptchaMode.ALWAYS)
     other = passed_case(contest)

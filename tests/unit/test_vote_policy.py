@@ -83,6 +83,16 @@ def test_network_of_ipv4_ipv6_and_garbage():
     assert pol.network_of("not-an-ip") == "not-an-ip"
 
 
+def test_address_key_keeps_ipv4_and_reduces_ipv6_to_its_64():
+    assert pol.address_key("203.0.113.77") == "203.0.113.77"
+    assert pol.address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64"
+    assert pol.address_key("2001:DB8:1:2::5") == "2001:db8:1:2::/64"
+    assert pol.address_key("2001:db8:1:3::5") == "2001:db8:1:3::/64"
+    assert pol.address_key("::ffff:10.1.2.3") == "10.1.2.3"
+    assert pol.address_key("not-an-ip") == "not-an-ip"
+    assert pol.address_key("") == ""
+
+
 def test_find_bursts_keeps_only_above_threshold_sorted():
     m1, m2 = datetime(2024, 5, 1, 8, 0), datetime(2024, 5, 1, 8, 1)
     rows = [(1, "ip", "a", m1, 20), (1, "ip", "a", m2, 21), (2, "net", "n", m1, 35), (3, "ip", "b", m1, 5)]
