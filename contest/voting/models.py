@@ -50,7 +50,8 @@ class Vote(db.Model):
 
 
 class CaptchaChallenge(db.Model):
-    """An image captcha. One-time: the vote that solves it marks it used in the same transaction."""
+    """An image captcha. One answer per captcha: the vote that answers it marks it used — in the vote's
+    transaction when right; a wrong answer's burn is committed although the vote is refused."""
     __tablename__ = "captcha_challenge"
 
     token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

@@ -2,6 +2,7 @@
 the fraud monitor's queries and voiding. Services flush; the request edge commits."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -222,12 +223,13 @@ RETURNING id
 # (Entry.updated_at is the unit's last edit: a vote does not touch it.)
 _COUNT_UP = Prepared("UPDATE entry SET vote_count = vote_count + 1 WHERE id = :entry_id RETURNING vote_count")
 
-# One-time captcha: mark it used when the answer is right and it is unexpired and unused. One atomic
-# UPDATE, so two requests replaying the same solved captcha cannot both pass.
+# One-time captcha, one answer per captcha: mark it used when it is unexpired and unused, whatever the
+# answer, and return the right answer to compare. One atomic UPDATE, so two requests replaying the same
+# captcha cannot both pass, and a wrong guess burns it (it cannot be guessed again and again).
 _CAPTCHA_USE = Prepared("""
 UPDATE captcha_challenge SET used_at = :now
-WHERE token = :token AND answer = :answer AND used_at IS NULL AND expires_at > :now
-RETURNING token
+WHERE token = :token AND used_at IS NULL AND expires_at > :now
+RETURNING answer
 """, binds={"now": sa.DateTime()})
 
 CASTING_RETRIES = 3
@@ -244,9 +246,10 @@ def cast_vote(contest_id: int, entry_id: int, voter: Voter, *, now: datetime, ca
     """Record one vote and commit it; return the entry's new count of valid votes, whether the next vote
     needs a captcha and whether the contest shows counts.
 
-    Raises VoteRefused (nothing is written): 404 unknown contest, unknown or not-passed entry; 409 voting
-    closed, already voted today, or still colliding with concurrent votes after three tries; 429 daily
-    cap or per-IP cap; 403 captcha missing/wrong/used or phone not verified.
+    Raises VoteRefused (nothing is written, except a wrongly answered captcha's burn): 404 unknown contest,
+    unknown or not-passed entry; 409 voting closed, already voted today, or still colliding with concurrent
+    votes after three tries; 429 daily cap or per-IP cap; 403 captcha missing/wrong/used or phone not
+    verified. One answer per captcha: a right one uses it up with the vote, a wrong one uses it up at once.
 
     Every read and check runs before the first write, outside the write transaction, in one statement.
     The write is short: consume the captcha when one is needed, INSERT the vote (its unique slot keys
@@ -300,9 +303,13 @@ def _cast_once(dialect, conn, cursor, contest_id: int, entry_id: int, voter: Vot
     if need_captcha and not (captcha_token and captcha_answer):
         raise VoteRefused("captcha_required", 403, "请先填写图片验证码再投票。")
     # --- the write transaction: from here to the commit ---
-    if need_captcha and _CAPTCHA_USE.scalar(dialect, cursor, {
-            "now": now, "token": captcha_token[:64], "answer": normalise_answer(captcha_answer)[:12]}) is None:
-        raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
+    if need_captcha:
+        answer = _CAPTCHA_USE.scalar(dialect, cursor, {"now": now, "token": captcha_token[:64]})
+        if answer is None or not hmac.compare_digest(
+                answer.encode(), normalise_answer(captcha_answer)[:12].encode()):
+            # The captcha is the only write so far: commit its burn, since the refusal rolls back the rest.
+            conn.commit()
+            raise VoteRefused("captcha_wrong", 403, "图片验证码错误或已失效，请看清新的验证码后重新输入。")
     vote_id = _VOTE_INSERT.scalar(dialect, cursor, {
         **read_params, "now": now, "net": voter.net_hash, "ua": voter.ua_hash, "phone": voter.phone_hash,
         "valid": True, "per_entry": p.per_entry_per_day, "per_day": p.per_voter_per_day,

@@ -272,6 +272,25 @@ def test_captcha_always_required_then_one_time(app):
     assert (count_of(case.id), count_of(other.id)) == (1, 0)
 
 
+def test_wrong_captcha_answer_burns_the_captcha(app):
+    contest, case = _setup(captcha_mode=CaptchaMode.ALWAYS)
+    v = Visitor(app)
+    challenge = v.client.get("/vote/captcha").get_json()
+    answer = captcha_answer(challenge["token"])
+    wrong = v.vote(contest.id, case.id, captcha_token=challenge["token"], captcha_answer="ZZZZZ")
+    assert wrong.status_code == 403
+    assert wrong.get_json()["code"] == "captcha_wrong"
+    right_too_late = v.vote(contest.id, case.id, captcha_token=challenge["token"], captcha_answer=answer)
+    assert right_too_late.status_code == 403
+    assert right_too_late.get_json()["error"] == "图片验证码错误或已失效，请看清新的验证码后重新输入。"
+    assert right_too_late.get_json()["captcha_required"] is True
+    assert count_of(case.id) == 0
+    fresh = v.client.get("/vote/captcha").get_json()
+    ok = v.vote(contest.id, case.id, captcha_token=fresh["token"], captcha_answer=captcha_answer(fresh["token"]))
+    assert ok.status_code == 200
+    assert count_of(case.id) == 1
+
+
 def test_captcha_after_k_votes(app):
     contest = voting_contest(captcha_mode=CaptchaMode.AFTER, captcha_after=2)
     cases = [passed_case(contest) for _ in range(3)]
