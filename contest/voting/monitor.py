@@ -55,14 +55,15 @@ class Summary:
 
 
 def summary(contest: Contest, now: datetime) -> Summary:
-    """Totals: valid votes (the denormalised counts), voided votes, votes and distinct voters today."""
+    """Totals: valid votes (the denormalised counts), voided votes, and today's valid votes and their distinct
+    voters (voided votes count nowhere but in ``voided``, like on the rest of the page)."""
     valid = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Entry.vote_count), 0))
                               .where(Entry.contest_id == contest.id)) or 0
     voided = db.session.scalar(sa.select(sa.func.count()).select_from(Vote).where(
         Vote.contest_id == contest.id, Vote.valid.is_(False))) or 0
     today = beijing_date(now)
     row = db.session.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(Vote.voter_hash))).where(
-        Vote.contest_id == contest.id, Vote.day == today)).one()
+        Vote.contest_id == contest.id, Vote.day == today, Vote.valid.is_(True))).one()
     return Summary(int(valid), int(voided), int(row[0]), int(row[1]))
 
 

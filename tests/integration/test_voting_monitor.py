@@ -221,3 +221,15 @@ def test_void_twice_in_a_row_voids_once(app, login_as, clock):
     assert again.status_code == 400
     assert "所选投票已全部作废或不存在，无需重复操作。" in again.get_data(as_text=True)
     assert count_of(case.id) == _valid_rows(case.id) == 21
+
+
+def test_summary_counts_only_valid_votes_after_voiding(app, login_as, clock):
+    contest, case, other, org = _setup(app, clock)  # 25 votes for case from one IP, 1 for other: 26 voters
+    ids = [str(i) for i in db.session.scalars(sa.select(Vote.id).where(Vote.entry_id == case.id).limit(5))]
+    c = login_as(org)
+    assert c.post("/voting/monitor/void", data={"vote_ids": ids, "reason": "核实为机器投票"}).status_code == 302
+    page = c.get("/voting/monitor").get_data(as_text=True)
+    assert 'id="m-valid">21<' in page
+    assert 'id="m-voided">5<' in page
+    assert '今日有效票数</div><div class="num" id="m-today">21<' in page
+    assert '今日有效投票人</div><div class="num" id="m-voters-today">21<' in page
