@@ -109,17 +109,38 @@ def entry_page(contest_id: int, entry_id: int):
             abort(404, "该作品不存在或未通过初筛。")
         preview = True
     t = now()
-    status, voter_id = voter_mod.read_voter_id()
-    need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
-    if status == voter_mod.VALID:
-        need_captcha = services.captcha_needed(contest, voter_mod.current_voter(voter_id, contest.id), t)
-    return render_template(
-        "voting/entry.html", contest=contest, entry=entry, form=VoteForm(), preview=preview,
+    closed_reason = ("该作品尚未通过初筛，此页面仅供预览，公众看不到也不能投票。" if preview
+                     else services.voting_open(contest, t))
+    phone_ok = bool(voter_mod.verified_phone_hash(contest.id))
+    form = VoteForm()
+    captcha_image = ""
+    # The vote form is shown only when voting is open (and the phone is verified when required).
+    if not closed_reason and (phone_ok or not contest.phone_verification):
+        need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
+        if contest.captcha_mode.value == policy.CAPTCHA_AFTER:
+            # Without a (valid) cookie yet, the IP's votes of the day still count.
+            status, voter_id = voter_mod.read_voter_id()
+            who = voter_mod.current_voter(voter_id if status == voter_mod.VALID else "", contest.id)
+            need_captcha = services.captcha_needed(contest, who, t)
+        if need_captcha:
+            # The challenge is part of the page, so the plain form works without JavaScript.
+            challenge = services.new_captcha(now=t)
+            form.captcha_token.data = challenge.token
+            captcha_image = _png_data_url(captcha.render_png(challenge.answer))
+    else:
+        need_captcha = False
+    page = render_template(
+        "voting/entry.html", contest=contest, entry=entry, form=form, preview=preview,
         rank=services.rank_of(entry) if contest.show_counts else None,
-        closed_reason="该作品尚未通过初筛，此页面仅供预览，公众看不到也不能投票。" if preview
-        else services.voting_open(contest, t), need_captcha=need_captcha,
-        phone_ok=bool(voter_mod.verified_phone_hash(contest.id)),
+        closed_reason=closed_reason, need_captcha=need_captcha, captcha_image=captcha_image,
+        phone_ok=phone_ok,
         share_url=url_for("voting.entry_page", contest_id=contest.id, entry_id=entry.id, _external=True))
+    if captcha_image:
+        db.session.commit()  # the challenge row; after rendering, so the page needs no reload of expired objects
+        resp = current_app.make_response(page)
+        resp.headers["Cache-Control"] = "no-store"  # a cached page would carry a used captcha
+        return resp
+    return page
 
 
 @bp.route("/vote/<int:contest_id>/entry/<int:entry_id>/vote", methods=["POST"])
@@ -174,6 +195,10 @@ def _as_response(resp):
     return current_app.make_response(resp)
 
 
+def _png_data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 @bp.route("/vote/captcha")
 @public_view
 @limiter.limit("30 per minute")
@@ -181,8 +206,7 @@ def new_captcha():
     """A new one-time image captcha as JSON: the token and the PNG as a data: URL."""
     challenge = services.new_captcha(now=now())
     db.session.commit()
-    png = captcha.render_png(challenge.answer)
-    resp = jsonify(token=challenge.token, image="data:image/png;base64," + base64.b64encode(png).decode())
+    resp = jsonify(token=challenge.token, image=_png_data_url(captcha.render_png(challenge.answer)))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
