@@ -231,6 +231,7 @@ def phone(contest_id: int):
             try:
                 code = services.issue_phone_code(contest, voter_mod.hash_value("phone", number),
                                                  lambda c: voter_mod.hash_value("code", c), now=now())
+                _count_code_for_ip()
                 db.session.commit()
                 sms.send(current_app.config["SMS_SENDER"], number,
                          f"【信用案例评选】您的投票验证码为{code}，10分钟内有效。")
@@ -257,6 +258,14 @@ def phone(contest_id: int):
                 return voter_mod.set_phone_cookie(redirect(back), contest.id, phone_hash)
     return render_template("voting/phone.html", contest=contest, send_form=send_form, verify_form=verify_form,
                            back=back)
+
+
+def _count_code_for_ip() -> None:
+    """Count one SMS code against the client IP's daily budget (PHONE_CODES_PER_IP_PER_DAY, a window of
+    24 hours from the IP's first code). Raises VotingError when the budget is spent."""
+    n = current_app.config["PHONE_CODES_PER_IP_PER_DAY"]
+    if not ratelimit.hit("phone-code", f"{n} per day", client_ip()):
+        raise services.VotingError(f"同一网络地址24小时内最多获取{n}次验证码，已达上限，请明天再试。")
 
 
 PUBLIC_PAGES = {"voting.contest_page", "voting.entry_page", "voting.index", "voting.phone"}

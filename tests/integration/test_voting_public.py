@@ -2,13 +2,18 @@
 voting zone's rate-limit answers."""
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from contest.contests.models import CaptchaMode
+from contest.contests.models import CaptchaMode, Phase
+from contest.core.timeutil import beijing, format_deadline
 from contest.extensions import db
-from contest.voting.models import CaptchaChallenge
+from contest.voting import services
+from contest.voting.models import CaptchaChallenge, PhoneCode
+from tests.factories import make_contest, open_schedule
 from tests.integration.voting_support import Visitor, captcha_answer, count_of, passed_case, voting_contest
 
 TOKEN_RE = re.compile(r'<input[^>]*name="captcha_token"[^>]*value="([^"]*)"')
@@ -111,3 +116,71 @@ def test_entry_page_writes_no_captcha_when_none_is_needed(app):
     phone, phone_case = _setup(captcha_mode=CaptchaMode.ALWAYS, phone_verification=True)
     assert _page_captcha(Visitor(app).open(phone.id, phone_case.id)) == ("", "")
     assert _captchas() == 0
+
+
+# --- phone codes: daily caps and only while voting is open -------------------------------------------
+
+def _phone_contest(at, *, phases=(Phase.VOTING,)):
+    contest = make_contest(schedule=open_schedule(*phases, now=at), captcha_mode=CaptchaMode.OFF,
+                           phone_verification=True)
+    db.session.commit()
+    return contest
+
+
+def _send(app, contest_id: int, number: str, ip: str):
+    c = app.test_client()
+    return c.post(f"/vote/{contest_id}/phone", data={"s-phone": number, "s-send": "1"},
+                  environ_base={"REMOTE_ADDR": ip})
+
+
+def _codes() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PhoneCode))
+
+
+def test_phone_gets_at_most_five_codes_per_beijing_day(app, clock):
+    morning = beijing(2024, 5, 2, 9)
+    contest = _phone_contest(morning)
+    for i in range(5):
+        clock.set(morning + timedelta(minutes=2 * i))
+        # A new IP each time: only the phone's own cap is tested here.
+        assert "验证码已发送，请查看短信。" in _send(app, contest.id, "13800138000", f"10.5.0.{i}").get_data(as_text=True)
+    clock.set(beijing(2024, 5, 2, 23, 59))
+    sixth = _send(app, contest.id, "138 0013 8000", "10.5.0.9").get_data(as_text=True)
+    assert "该手机号码今天已获取5次验证码，已达每天上限，请明天（北京时间）再试。" in sixth
+    assert "验证码已发送" not in sixth
+    assert _codes() == 5
+    services.prune(now=clock.now)  # the day's codes have expired, but they still count today
+    db.session.commit()
+    assert "已达每天上限" in _send(app, contest.id, "13800138000", "10.5.0.10").get_data(as_text=True)
+    other = _send(app, contest.id, "13900139000", "10.5.0.11").get_data(as_text=True)
+    assert "验证码已发送，请查看短信。" in other
+    clock.set(beijing(2024, 5, 3, 0, 0, 30))  # a new Beijing day
+    assert "验证码已发送，请查看短信。" in _send(app, contest.id, "13800138000", "10.5.0.12").get_data(as_text=True)
+    # Yesterday's expired codes go once the day is over; the one sent at 23:59 is still valid, today's too.
+    assert services.prune(now=clock.now) == (0, 5)
+    assert _codes() == 2
+
+
+def test_ip_gets_at_most_the_configured_codes_per_day(app, clock):
+    app.config["PHONE_CODES_PER_IP_PER_DAY"] = 3
+    at = clock.set(beijing(2024, 5, 2, 9))
+    contest = _phone_contest(at)
+    for number in ("13800000001", "13800000002", "13800000003"):
+        assert "验证码已发送，请查看短信。" in _send(app, contest.id, number, "10.6.6.6").get_data(as_text=True)
+    refused = _send(app, contest.id, "13800000004", "10.6.6.6").get_data(as_text=True)
+    assert "同一网络地址24小时内最多获取3次验证码，已达上限，请明天再试。" in refused
+    assert "验证码已发送" not in refused
+    assert _codes() == 3
+    assert "验证码已发送，请查看短信。" in _send(app, contest.id, "13800000004", "10.6.6.7").get_data(as_text=True)
+
+
+def test_no_code_is_sent_while_voting_is_closed(app, clock, caplog):
+    at = clock.set(beijing(2024, 5, 2, 9))
+    contest = _phone_contest(at, phases=())
+    logging.getLogger("contest.sms").disabled = False
+    with caplog.at_level(logging.WARNING, logger="contest.sms"):
+        html = _send(app, contest.id, "13800138000", "10.7.0.1").get_data(as_text=True)
+    closed = format_deadline(at - timedelta(days=20))
+    assert f"现在不能获取验证码：“网络投票”阶段已于 {closed}（北京时间）截止。" in html
+    assert "验证码为" not in caplog.text
+    assert _codes() == 0
