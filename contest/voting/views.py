@@ -44,15 +44,26 @@ def _give_voter_cookie(response):
 
 @bp.errorhandler(429)
 def _too_many(exc):
-    return _refuse(429, "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。", "rate_limited")
+    """Each limited route says what was limited and leads back to where the visitor was."""
+    args = request.view_args or {}
+    if request.endpoint == "voting.new_captcha":  # fetched by vote.js only: always JSON
+        return jsonify(ok=False, error="验证码刷新过于频繁，请1分钟后再试。", code="rate_limited"), 429
+    if request.endpoint == "voting.phone":
+        nxt = request.args.get("next", "")
+        back = url_for("voting.phone", contest_id=args["contest_id"], next=nxt if nxt.startswith("/vote/") else None)
+        return _refuse(429, "获取或校验验证码过于频繁，请1分钟后再试。", "rate_limited", back,
+                       title="操作过于频繁", back_label="返回手机验证")
+    back = _entry_url(args["contest_id"], args["entry_id"]) if request.endpoint == "voting.vote" else None
+    return _refuse(429, "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。", "rate_limited", back)
 
 
-def _refuse(status: int, message: str, code: str, entry_url: str | None = None, **extra):
+def _refuse(status: int, message: str, code: str, entry_url: str | None = None, *, title: str = "未能投票",
+            back_label: str = "返回作品页面", **extra):
     """JSON for vote.js; without JavaScript an error page with the same status and a way back."""
     if wants_json():
         return jsonify(ok=False, error=message, code=code, **extra), status
-    return render_template("voting/refused.html", code=status, message=message,
-                           back=entry_url or url_for("voting.index")), status
+    return render_template("voting/refused.html", code=status, message=message, title=title,
+                           back=entry_url or url_for("voting.index"), back_label=back_label), status
 
 
 def _load_contest(contest_id: int) -> Contest:

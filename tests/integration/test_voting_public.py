@@ -184,3 +184,49 @@ def test_no_code_is_sent_while_voting_is_closed(app, clock, caplog):
     assert f"现在不能获取验证码：“网络投票”阶段已于 {closed}（北京时间）截止。" in html
     assert "验证码为" not in caplog.text
     assert _codes() == 0
+
+
+# --- the voting zone's 429 answers fit the route ----------------------------------------------------
+
+def test_phone_page_flood_says_so_and_leads_back_to_the_phone_page(app):
+    contest = make_contest(schedule=open_schedule(Phase.VOTING), captcha_mode=CaptchaMode.OFF,
+                           phone_verification=True)
+    case = passed_case(contest)
+    db.session.commit()
+    c = app.test_client()
+    url = f"/vote/{contest.id}/phone?next=/vote/{contest.id}/entry/{case.id}"
+    codes = [c.post(url, data={"s-phone": "12345", "s-send": "1"}, environ_base={"REMOTE_ADDR": "10.8.0.1"}).status_code
+             for _ in range(10)]
+    assert codes == [200] * 10
+    resp = c.post(url, data={"v-phone": "13800138000", "v-code": "123456", "v-verify": "1"},
+                  environ_base={"REMOTE_ADDR": "10.8.0.1"})
+    assert resp.status_code == 429
+    html = resp.get_data(as_text=True)
+    assert "<h1>操作过于频繁</h1>" in html
+    assert "获取或校验验证码过于频繁，请1分钟后再试。" in html
+    assert "投票请求" not in html
+    assert f'href="/vote/{contest.id}/phone?next=/vote/{contest.id}/entry/{case.id}">返回手机验证</a>' in html
+    assert c.get(url, environ_base={"REMOTE_ADDR": "10.8.0.1"}).status_code == 200  # the way back is open
+
+
+def test_captcha_flood_answers_json(app):
+    c = app.test_client()
+    codes = [c.get("/vote/captcha", environ_base={"REMOTE_ADDR": "10.8.0.2"}).status_code for _ in range(30)]
+    assert codes == [200] * 30
+    resp = c.get("/vote/captcha", environ_base={"REMOTE_ADDR": "10.8.0.2"})
+    assert resp.status_code == 429
+    assert resp.get_json() == {"ok": False, "error": "验证码刷新过于频繁，请1分钟后再试。", "code": "rate_limited"}
+
+
+def test_vote_flood_without_javascript_keeps_the_vote_text_and_leads_back_to_the_entry(app):
+    app.config["VOTE_RATE_LIMIT"] = "1 per minute"
+    contest, case = _setup()
+    v = Visitor(app, ip="10.8.0.3")
+    v.open(contest.id, case.id)
+    assert _plain_post(v, contest.id, case.id).status_code == 302
+    resp = _plain_post(v, contest.id, case.id)
+    assert resp.status_code == 429
+    html = resp.get_data(as_text=True)
+    assert "<h1>未能投票</h1>" in html
+    assert "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。" in html
+    assert f'href="/vote/{contest.id}/entry/{case.id}">返回作品页面</a>' in html
