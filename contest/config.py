@@ -81,6 +81,8 @@ def build_config(instance_path: Path) -> dict:
         "SMS_SENDER": os.environ.get("SMS_SENDER", "log"),
         # Voting: requests per client IP to the vote endpoint (Flask-Limiter syntax).
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
+        # Phone verification: SMS codes per client IP per 24 hours (each phone also gets at most 5 a day).
+        "PHONE_CODES_PER_IP_PER_DAY": _int("PHONE_CODES_PER_IP_PER_DAY", 20),
         "JSON_AS_ASCII": False,
         # Backups on PostgreSQL: where pg_dump/pg_restore live (default: newest installed).
         "PG_BIN_DIR": os.environ.get("PG_BIN_DIR", ""),

@@ -8,7 +8,7 @@ from contest.extensions import db
 
 @contest_cli.command("prune-voting")
 def prune_voting() -> None:
-    """Delete expired captcha challenges and phone codes (run daily from cron)."""
+    """Delete expired captcha challenges and phone codes of earlier Beijing days (run daily from cron)."""
     from contest.voting.services import prune
 
     captchas, codes = prune(now=utcnow())

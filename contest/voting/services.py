@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from contest.contests.services import ContestError, phase_closed_reason, require
 from contest.core import audit
 from contest.core.db import is_unique_violation
 from contest.core.prepared import Prepared, integrity_error
-from contest.core.timeutil import beijing_date
+from contest.core.timeutil import beijing_date, from_beijing
 from contest.extensions import db
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, Video, VideoCategory
 from contest.voting import policy as pol
@@ -29,6 +29,7 @@ CAPTCHA_TTL = timedelta(minutes=10)
 PHONE_CODE_TTL = timedelta(minutes=10)
 PHONE_CODE_ATTEMPTS = 5
 PHONE_CODE_INTERVAL = timedelta(seconds=60)
+PHONE_CODES_PER_DAY = 5  # codes per phone number per contest per Beijing day
 
 
 NOT_FOUND_MESSAGE = "该作品不存在或未通过初筛，不能投票。"
@@ -356,14 +357,28 @@ def normalise_phone(text: str) -> Optional[str]:
     return None
 
 
+def _beijing_day_start(now: datetime) -> datetime:
+    """Naive UTC of 00:00 Beijing time of the day ``now`` falls in."""
+    return from_beijing(datetime.combine(beijing_date(now), time()))
+
+
 def issue_phone_code(contest: Contest, phone_hash: str, code_hash_of, *, now: datetime) -> str:
     """Create a 6-digit code for the phone (the caller sends it). ``code_hash_of`` hashes a code.
-    Raises VotingError when a code was sent to the same phone less than a minute ago."""
-    last = db.session.scalar(sa.select(PhoneCode.created_at).where(
-        PhoneCode.contest_id == contest.id, PhoneCode.phone_hash == phone_hash)
-        .order_by(PhoneCode.created_at.desc()).limit(1))
+    Raises VotingError when voting is not open at ``now``, when a code was sent to the same phone less
+    than a minute ago, or when the phone already got PHONE_CODES_PER_DAY codes in this contest on this
+    Beijing day (an SMS costs money and annoys the number's owner: no code is made for a closed vote)."""
+    closed = voting_open(contest, now)
+    if closed:
+        raise VotingError(f"现在不能获取验证码：{closed}")
+    mine = sa.and_(PhoneCode.contest_id == contest.id, PhoneCode.phone_hash == phone_hash)
+    last = db.session.scalar(sa.select(PhoneCode.created_at).where(mine)
+                             .order_by(PhoneCode.created_at.desc()).limit(1))
     if last is not None and now - last < PHONE_CODE_INTERVAL:
         raise VotingError("验证码已发送，请在60秒后再重新获取。")
+    today = db.session.scalar(sa.select(sa.func.count()).select_from(PhoneCode).where(
+        mine, PhoneCode.created_at >= _beijing_day_start(now)))
+    if today >= PHONE_CODES_PER_DAY:
+        raise VotingError(f"该手机号码今天已获取{PHONE_CODES_PER_DAY}次验证码，已达每天上限，请明天（北京时间）再试。")
     code = f"{secrets.randbelow(1_000_000):06d}"
     db.session.add(PhoneCode(contest_id=contest.id, phone_hash=phone_hash, code_hash=code_hash_of(code),
                              created_at=now, expires_at=now + PHONE_CODE_TTL))
@@ -389,9 +404,11 @@ def verify_phone_code(contest: Contest, phone_hash: str, code_hash: str, *, now:
 
 
 def prune(*, now: datetime) -> tuple[int, int]:
-    """Delete expired captchas and phone codes (used ones too once expired). Returns (captchas, codes)."""
+    """Delete expired captchas, and expired phone codes of earlier Beijing days (used ones too; today's
+    rows stay, they are what the daily cap per phone counts). Returns (captchas, codes)."""
     a = db.session.execute(sa.delete(CaptchaChallenge).where(CaptchaChallenge.expires_at <= now)).rowcount
-    b = db.session.execute(sa.delete(PhoneCode).where(PhoneCode.expires_at <= now)).rowcount
+    b = db.session.execute(sa.delete(PhoneCode).where(
+        PhoneCode.expires_at <= now, PhoneCode.created_at < _beijing_day_start(now))).rowcount
     return int(a or 0), int(b or 0)
 
 

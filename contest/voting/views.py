@@ -44,15 +44,26 @@ def _give_voter_cookie(response):
 
 @bp.errorhandler(429)
 def _too_many(exc):
-    return _refuse(429, "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。", "rate_limited")
+    """Each limited route says what was limited and leads back to where the visitor was."""
+    args = request.view_args or {}
+    if request.endpoint == "voting.new_captcha":  # fetched by vote.js only: always JSON
+        return jsonify(ok=False, error="验证码刷新过于频繁，请1分钟后再试。", code="rate_limited"), 429
+    if request.endpoint == "voting.phone":
+        nxt = request.args.get("next", "")
+        back = url_for("voting.phone", contest_id=args["contest_id"], next=nxt if nxt.startswith("/vote/") else None)
+        return _refuse(429, "获取或校验验证码过于频繁，请1分钟后再试。", "rate_limited", back,
+                       title="操作过于频繁", back_label="返回手机验证")
+    back = _entry_url(args["contest_id"], args["entry_id"]) if request.endpoint == "voting.vote" else None
+    return _refuse(429, "操作过于频繁，请稍后再试。同一网络地址每分钟的投票请求有次数限制。", "rate_limited", back)
 
 
-def _refuse(status: int, message: str, code: str, entry_url: str | None = None, **extra):
+def _refuse(status: int, message: str, code: str, entry_url: str | None = None, *, title: str = "未能投票",
+            back_label: str = "返回作品页面", **extra):
     """JSON for vote.js; without JavaScript an error page with the same status and a way back."""
     if wants_json():
         return jsonify(ok=False, error=message, code=code, **extra), status
-    return render_template("voting/refused.html", code=status, message=message,
-                           back=entry_url or url_for("voting.index")), status
+    return render_template("voting/refused.html", code=status, message=message, title=title,
+                           back=entry_url or url_for("voting.index"), back_label=back_label), status
 
 
 def _load_contest(contest_id: int) -> Contest:
@@ -109,17 +120,38 @@ def entry_page(contest_id: int, entry_id: int):
             abort(404, "该作品不存在或未通过初筛。")
         preview = True
     t = now()
-    status, voter_id = voter_mod.read_voter_id()
-    need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
-    if status == voter_mod.VALID:
-        need_captcha = services.captcha_needed(contest, voter_mod.current_voter(voter_id, contest.id), t)
-    return render_template(
-        "voting/entry.html", contest=contest, entry=entry, form=VoteForm(), preview=preview,
+    closed_reason = ("该作品尚未通过初筛，此页面仅供预览，公众看不到也不能投票。" if preview
+                     else services.voting_open(contest, t))
+    phone_ok = bool(voter_mod.verified_phone_hash(contest.id))
+    form = VoteForm()
+    captcha_image = ""
+    # The vote form is shown only when voting is open (and the phone is verified when required).
+    if not closed_reason and (phone_ok or not contest.phone_verification):
+        need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
+        if contest.captcha_mode.value == policy.CAPTCHA_AFTER:
+            # Without a (valid) cookie yet, the IP's votes of the day still count.
+            status, voter_id = voter_mod.read_voter_id()
+            who = voter_mod.current_voter(voter_id if status == voter_mod.VALID else "", contest.id)
+            need_captcha = services.captcha_needed(contest, who, t)
+        if need_captcha:
+            # The challenge is part of the page, so the plain form works without JavaScript.
+            challenge = services.new_captcha(now=t)
+            form.captcha_token.data = challenge.token
+            captcha_image = _png_data_url(captcha.render_png(challenge.answer))
+    else:
+        need_captcha = False
+    page = render_template(
+        "voting/entry.html", contest=contest, entry=entry, form=form, preview=preview,
         rank=services.rank_of(entry) if contest.show_counts else None,
-        closed_reason="该作品尚未通过初筛，此页面仅供预览，公众看不到也不能投票。" if preview
-        else services.voting_open(contest, t), need_captcha=need_captcha,
-        phone_ok=bool(voter_mod.verified_phone_hash(contest.id)),
+        closed_reason=closed_reason, need_captcha=need_captcha, captcha_image=captcha_image,
+        phone_ok=phone_ok,
         share_url=url_for("voting.entry_page", contest_id=contest.id, entry_id=entry.id, _external=True))
+    if captcha_image:
+        db.session.commit()  # the challenge row; after rendering, so the page needs no reload of expired objects
+        resp = current_app.make_response(page)
+        resp.headers["Cache-Control"] = "no-store"  # a cached page would carry a used captcha
+        return resp
+    return page
 
 
 @bp.route("/vote/<int:contest_id>/entry/<int:entry_id>/vote", methods=["POST"])
@@ -174,6 +206,10 @@ def _as_response(resp):
     return current_app.make_response(resp)
 
 
+def _png_data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 @bp.route("/vote/captcha")
 @public_view
 @limiter.limit("30 per minute")
@@ -181,8 +217,7 @@ def new_captcha():
     """A new one-time image captcha as JSON: the token and the PNG as a data: URL."""
     challenge = services.new_captcha(now=now())
     db.session.commit()
-    png = captcha.render_png(challenge.answer)
-    resp = jsonify(token=challenge.token, image="data:image/png;base64," + base64.b64encode(png).decode())
+    resp = jsonify(token=challenge.token, image=_png_data_url(captcha.render_png(challenge.answer)))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -207,6 +242,7 @@ def phone(contest_id: int):
             try:
                 code = services.issue_phone_code(contest, voter_mod.hash_value("phone", number),
                                                  lambda c: voter_mod.hash_value("code", c), now=now())
+                _count_code_for_ip()
                 db.session.commit()
                 sms.send(current_app.config["SMS_SENDER"], number,
                          f"【信用案例评选】您的投票验证码为{code}，10分钟内有效。")
@@ -233,6 +269,14 @@ def phone(contest_id: int):
                 return voter_mod.set_phone_cookie(redirect(back), contest.id, phone_hash)
     return render_template("voting/phone.html", contest=contest, send_form=send_form, verify_form=verify_form,
                            back=back)
+
+
+def _count_code_for_ip() -> None:
+    """Count one SMS code against the client IP's daily budget (PHONE_CODES_PER_IP_PER_DAY, a window of
+    24 hours from the IP's first code). Raises VotingError when the budget is spent."""
+    n = current_app.config["PHONE_CODES_PER_IP_PER_DAY"]
+    if not ratelimit.hit("phone-code", f"{n} per day", client_ip()):
+        raise services.VotingError(f"同一网络地址24小时内最多获取{n}次验证码，已达上限，请明天再试。")
 
 
 PUBLIC_PAGES = {"voting.contest_page", "voting.entry_page", "voting.index", "voting.phone"}

@@ -36,10 +36,14 @@
     answer.value = "";
     fetch(form.getAttribute("data-captcha-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (data) { if (data.token) { token.value = data.token; img.src = data.image; } })
+      .then(function (data) {
+        if (data.token) { token.value = data.token; img.src = data.image; }
+        else if (data.error) { say(data.error, false); }
+      })
       .catch(function () { say("验证码加载失败，请检查网络后点“换一张”。", false); });
   }
-  if (form.getAttribute("data-need-captcha") === "1") { loadCaptcha(); }
+  // The server puts a captcha into the page when the first vote needs one; fetch one only if it did not.
+  if (form.getAttribute("data-need-captcha") === "1" && !token.value) { loadCaptcha(); }
   img.addEventListener("click", loadCaptcha);
   document.getElementById("captcha-refresh").addEventListener("click", loadCaptcha);
 
