@@ -336,12 +336,15 @@ def reopen(sheet: ScoreSheet, reason: str, *, actor: User, now: datetime, ip: st
 
 # --------------------------------------------------------------------------- progress and totals
 
-CELL_LABELS = {"none": "—", "conflict": "回避", "pending": "待评", "draft": "草稿", "submitted": "已提交"}
+CELL_LABELS = {"none": "—", "conflict": "回避", "conflict_scored": "回避（已评分，不计入）", "pending": "待评",
+               "draft": "草稿", "submitted": "已提交"}
 
 
 @dataclass
 class Cell:
-    state: str  # none | conflict | pending | draft | submitted
+    # conflict_scored: the conflict was recorded after the expert submitted; the sheet is not counted
+    # but stays reachable so the organizer can send it back.
+    state: str  # none | conflict | conflict_scored | pending | draft | submitted
     sheet: Optional[ScoreSheet] = None
 
     @property
@@ -395,7 +398,7 @@ def progress(contest: Contest, kind: EntryKind) -> Progress:
             key = (x.id, e.id)
             sheet = sheets.get(key)
             if has_conflict(x, e):
-                cell = Cell("conflict")
+                cell = Cell("conflict_scored", sheet) if sheet is not None and sheet.is_submitted else Cell("conflict")
             elif key not in assigned:
                 cell = Cell("none", sheet)
             else:
@@ -411,11 +414,14 @@ def progress(contest: Contest, kind: EntryKind) -> Progress:
 def submitted_totals_by_expert(contest_id: int, kind: EntryKind) -> dict[int, dict[int, Decimal]]:
     """Entry id -> {expert id -> total} of every *submitted* score sheet for the entries of ``contest_id``
     and ``kind`` (totals to two decimals). This is the one definition of an entry's expert scores: the
-    ranking reads it. Drafts and reopened sheets are not included; entries without a submitted sheet
-    are absent."""
+    ranking reads it. Drafts, reopened sheets and sheets of an expert with a conflict of interest for
+    the entry's unit (回避, also when recorded after the sheet was submitted) are not included; entries
+    without a counted sheet are absent."""
     rows = db.session.execute(sa.select(ScoreSheet.entry_id, ScoreSheet.expert_id, ScoreSheet.total).join(
-        Entry, Entry.id == ScoreSheet.entry_id).where(
-        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED)
+        Entry, Entry.id == ScoreSheet.entry_id).join(User, User.id == ScoreSheet.expert_id).where(
+        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED,
+        # the SQL form of has_conflict(); a NULL conflict unit means no conflict
+        sa.or_(User.conflict_unit_id.is_(None), User.conflict_unit_id != Entry.unit_id))
         .order_by(ScoreSheet.entry_id, ScoreSheet.expert_id))
     result: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for entry_id, expert_id, value in rows:

@@ -515,3 +515,40 @@ def test_first_draft_racing_another_tab_is_refused_not_500(world, login_as):
     assert "评分未保存：同一评分正在另一个窗口中保存，请刷新页面后重试。" in answer["page"]
     db.session.expire_all()
     assert [(s.comment, len(s.items)) for s in db.session.scalars(sa.select(ScoreSheet))] == [("另一个窗口", 0)]
+
+
+# ---------------------------------------------------------------- conflicts recorded after scoring
+
+def _case_row(contest, title):
+    from contest.ranking import services as ranking
+    return next(r for r in ranking.ranking_data(contest, "case")["rows"] if r["title"] == title)
+
+
+def test_conflict_recorded_after_submission_drops_score_and_shows_sheet(world, login_as):
+    w = world
+    login_as(w["e1"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["30", "30", "20", "20"], submit_sheet="1"))
+    login_as(w["e2"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))
+    sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.expert_id == w["e1"].id))
+    row = _case_row(w["contest"], "信用承诺替代证明")
+    assert (row["expert_count"], row["expert_score_2dp"]) == (2, "80.00")
+    org = login_as(w["org"])
+    resp = org.post(f"/admin/accounts/{w['e1'].id}/edit", data={
+        "display_name": "张专家", "phone": "", "title": "", "affiliation": "", "unit_id": "0",
+        "conflict_unit_id": str(w["unit"].id)})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert w["e1"].conflict_unit_id == w["unit"].id
+    row = _case_row(w["contest"], "信用承诺替代证明")
+    assert (row["expert_count"], row["expert_score_2dp"]) == (1, "60.00")
+    assert services.submitted_totals_by_expert(w["contest"].id, EntryKind.CASE) == {
+        w["case1"].id: {w["e2"].id: Decimal("60.00")}}
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert (f'<a href="/review/sheets/{sheet.id}">回避（已评分，不计入） 100</a>') in page
+    resp = org.post(f"/review/sheets/{sheet.id}/reopen", data={"reason": "登记回避后退回"}, follow_redirects=True)
+    assert "评分已退回给专家" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ScoreSheet, sheet.id).state == SheetState.DRAFT
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert ">回避（已评分，不计入）" not in page and f"/review/sheets/{sheet.id}" not in page
