@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from contest.accounts.models import Role, User
 from contest.contests.models import Contest, Override, Phase
-from contest.contests.services import ContestError, require_phase_open
+from contest.contests.services import ContestError, is_phase_open, require_phase_open
 from contest.core import audit
 from contest.core.db import is_unique_violation
 from contest.extensions import db
@@ -312,12 +312,16 @@ def save_sheet(expert: User, entry: Entry, contest: Contest, raw: dict[int, Opti
 
 def reopen(sheet: ScoreSheet, reason: str, *, actor: User, now: datetime, ip: str = "") -> ScoreSheet:
     """An organizer sends a submitted sheet back to the expert as a draft. ``reason`` is required.
-    Audit-logged with the reason. Raises ReviewError when the sheet is not submitted or no reason is given."""
+    Audit-logged with the reason. Raises ReviewError when the sheet is not submitted, no reason is given,
+    or the review window is not open (the expert could not resubmit, and the draft would drop out of the
+    ranking)."""
     reason = (reason or "").strip()
     if not actor.is_organizer:
         raise ReviewError("只有市信用办可以退回评分。")
     if not sheet.is_submitted:
         raise ReviewError("该评分尚未提交，无需退回。")
+    if not is_phase_open(db.session.get(Contest, sheet.entry.contest_id), Phase.REVIEW, now):
+        raise ReviewError("评审时间已结束，不能退回评分。如确需修改，请先在活动日程中重新开放专家评审。")
     if not reason:
         raise ReviewError("请填写退回原因。")
     if len(reason) > REASON_MAX:

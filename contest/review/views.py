@@ -231,6 +231,7 @@ def sheet(sheet_id: int):
         abort(404)
     contest = db.session.get(Contest, sheet.entry.contest_id)
     return render_template("review/sheet.html", sheet=sheet, form=ReopenForm(),
+                           window_open=is_phase_open(contest, Phase.REVIEW, now()),
                            criteria=services.ensure_rubric(contest, sheet.entry.kind),
                            values={i.criterion_id: i.value for i in sheet.items})
 

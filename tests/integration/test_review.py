@@ -552,3 +552,22 @@ def test_conflict_recorded_after_submission_drops_score_and_shows_sheet(world, l
     assert db.session.get(ScoreSheet, sheet.id).state == SheetState.DRAFT
     page = org.get("/review/progress?kind=case").get_data(as_text=True)
     assert ">回避（已评分，不计入）" not in page and f"/review/sheets/{sheet.id}" not in page
+
+
+def test_reopen_refused_after_review_window_closed(world, login_as, clock):
+    w = world
+    login_as(w["e1"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["30", "30", "20", "20"], submit_sheet="1"))
+    sheet = db.session.scalar(sa.select(ScoreSheet))
+    clock.set(utcnow() + timedelta(days=3))  # the review window closed
+    org = login_as(w["org"])
+    page = org.get(f"/review/sheets/{sheet.id}").get_data(as_text=True)
+    assert "评审时间已结束，不能退回评分。" in page and f"/review/sheets/{sheet.id}/reopen" not in page
+    resp = org.post(f"/review/sheets/{sheet.id}/reopen", data={"reason": "请复核"}, follow_redirects=True)
+    assert ("未退回：评审时间已结束，不能退回评分。如确需修改，请先在活动日程中重新开放专家评审。"
+            in resp.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.execute(sa.select(ScoreSheet.state, ScoreSheet.submitted_at.is_not(None))).one() == (
+        SheetState.SUBMITTED, True)
+    assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
+    assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "score_reopened")) is None
