@@ -170,14 +170,16 @@ def set_assignments(contest: Contest, kind: EntryKind, wanted: set[tuple[int, in
                     now: datetime, ip: str = "", only_add: bool = False) -> AssignResult:
     """Make the (expert id, entry id) assignments of ``contest``/``kind`` equal to ``wanted``
     (or only add them when ``only_add``). Pairs must name active experts and entries that passed 初筛,
-    else ReviewError. Conflicted pairs are never assigned; assignments with a submitted score sheet are
-    never removed (a draft sheet is removed with its assignment). Audit-logged."""
+    else ReviewError. Only the active experts' assignments are changed (the matrix shows no others):
+    assignments and sheets of disabled experts are left as they are. Conflicted pairs are never assigned;
+    assignments with a submitted score sheet are never removed (a draft sheet is removed with its
+    assignment). Audit-logged."""
     experts = {e.id: e for e in active_experts()}
     entries = {e.id: e for e in passed_entries(contest, kind)}
     for expert_id, entry_id in wanted:
         if expert_id not in experts or entry_id not in entries:
             raise ReviewError("所选专家或作品无效（作品须已通过初筛、专家账号须为启用状态），请刷新页面后重试。")
-    current = _assignments(contest, kind)
+    current = {pair: a for pair, a in _assignments(contest, kind).items() if pair[0] in experts}
     sheets = _sheets(contest, kind)
     result = AssignResult()
     for pair in sorted(wanted - set(current)):
@@ -381,20 +383,31 @@ class Progress:
 
     @property
     def behind(self) -> list[ExpertProgress]:
-        """Experts with assigned entries still not submitted, most remaining first."""
-        rows = [p for p in self.per_expert if p.remaining > 0]
+        """Active experts with assigned entries still not submitted, most remaining first (a disabled
+        expert cannot log in, so there is nobody to remind)."""
+        rows = [p for p in self.per_expert if p.remaining > 0 and p.expert.active]
         return sorted(rows, key=lambda p: (-p.remaining, p.expert.id))
 
     def cell(self, expert: User, entry: Entry) -> Cell:
         return self.cells[(expert.id, entry.id)]
 
 
-def progress(contest: Contest, kind: EntryKind) -> Progress:
-    """The experts × entries matrix of ``contest``/``kind`` with each cell's state, and per-expert completion."""
+def progress(contest: Contest, kind: EntryKind, *, with_disabled_scorers: bool = True) -> Progress:
+    """The experts × entries matrix of ``contest``/``kind`` with each cell's state, and per-expert completion.
+
+    The experts are the active ones plus, when ``with_disabled_scorers``, disabled experts holding a
+    submitted sheet for one of these entries (those sheets still count in the ranking); ordered by id.
+    The assignment matrix passes False: it shows exactly the experts ``set_assignments`` changes."""
     experts = active_experts()
     entries = passed_entries(contest, kind)
     assigned = _assignments(contest, kind)
     sheets = _sheets(contest, kind)
+    if with_disabled_scorers:
+        shown, entry_ids = {x.id for x in experts}, {e.id for e in entries}
+        scorers = {x for (x, e), s in sheets.items() if s.is_submitted and e in entry_ids and x not in shown}
+        if scorers:
+            experts = sorted(experts + list(db.session.scalars(sa.select(User).where(User.id.in_(scorers)))),
+                             key=lambda x: x.id)
     cells: dict[tuple[int, int], Cell] = {}
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for x in experts:

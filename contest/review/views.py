@@ -206,7 +206,7 @@ def assignments():
             flash(result.message(), "warning" if result.conflicts or result.kept_submitted else "success")
             return redirect(url_for("review.assignments", kind=kind.value))
     return render_template("review/assignments.html", kind=kind, form=form, default_form=DefaultAssignForm(),
-                           progress=services.progress(contest, kind))
+                           progress=services.progress(contest, kind, with_disabled_scorers=False))
 
 
 @bp.route("/assignments/default", methods=["POST"])

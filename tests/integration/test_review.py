@@ -571,3 +571,31 @@ def test_reopen_refused_after_review_window_closed(world, login_as, clock):
         SheetState.SUBMITTED, True)
     assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "score_reopened")) is None
+
+
+# ---------------------------------------------------------------- disabled experts
+
+def test_matrix_save_leaves_disabled_experts_alone_and_progress_lists_them(world, login_as):
+    w = world
+    c2 = login_as(w["e2"])
+    c2.post(f"/review/entries/{w['case1'].id}", data=scores(w["crit"], ["10", "", "", ""], save="1"))
+    c2.post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))
+    org = login_as(w["org"])
+    resp = org.post(f"/admin/accounts/{w['e2'].id}/disable", follow_redirects=True)
+    assert f"账号“{w['e2'].label}”已停用。" in resp.get_data(as_text=True)
+    page = org.get("/review/assignments?kind=case").get_data(as_text=True)
+    assert "李专家" not in page and page.count('name="pairs"') == 3
+    resp = org.post("/review/assignments?kind=case", data={"pairs": [f"{w['e1'].id}-{w['case1'].id}"]},
+                    follow_redirects=True)
+    assert "新增分配0项，移除分配2项。" in resp.get_data(as_text=True)
+    pairs = set(db.session.execute(sa.select(Assignment.expert_id, Assignment.entry_id)).all())
+    assert pairs == {(w["e1"].id, w["case1"].id), (w["e2"].id, w["case1"].id), (w["e2"].id, w["case2"].id)}
+    assert [(s[0], s[1], s[2], s[3]) for s in sheet_state()] == [
+        (w["e2"].id, w["case1"].id, SheetState.DRAFT, Decimal("10.00")),
+        (w["e2"].id, w["case2"].id, SheetState.SUBMITTED, Decimal("60.00"))]
+    submitted = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.state == SheetState.SUBMITTED))
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert '<th>李专家<div class="muted">（已停用）</div></th>' in page
+    assert '李专家 <span class="badge warn">已停用</span>' in page
+    assert f'<a href="/review/sheets/{submitted.id}">已提交 60</a>' in page
+    assert "李专家：还有" not in page
