@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from contest.accounts.models import Role, User
 from contest.contests.models import Contest, Override, Phase
-from contest.contests.services import ContestError, require_phase_open
+from contest.contests.services import ContestError, is_phase_open, require_phase_open
 from contest.core import audit
 from contest.core.db import is_unique_violation
 from contest.extensions import db
@@ -170,14 +170,16 @@ def set_assignments(contest: Contest, kind: EntryKind, wanted: set[tuple[int, in
                     now: datetime, ip: str = "", only_add: bool = False) -> AssignResult:
     """Make the (expert id, entry id) assignments of ``contest``/``kind`` equal to ``wanted``
     (or only add them when ``only_add``). Pairs must name active experts and entries that passed 初筛,
-    else ReviewError. Conflicted pairs are never assigned; assignments with a submitted score sheet are
-    never removed (a draft sheet is removed with its assignment). Audit-logged."""
+    else ReviewError. Only the active experts' assignments are changed (the matrix shows no others):
+    assignments and sheets of disabled experts are left as they are. Conflicted pairs are never assigned;
+    assignments with a submitted score sheet are never removed (a draft sheet is removed with its
+    assignment). Audit-logged."""
     experts = {e.id: e for e in active_experts()}
     entries = {e.id: e for e in passed_entries(contest, kind)}
     for expert_id, entry_id in wanted:
         if expert_id not in experts or entry_id not in entries:
             raise ReviewError("所选专家或作品无效（作品须已通过初筛、专家账号须为启用状态），请刷新页面后重试。")
-    current = _assignments(contest, kind)
+    current = {pair: a for pair, a in _assignments(contest, kind).items() if pair[0] in experts}
     sheets = _sheets(contest, kind)
     result = AssignResult()
     for pair in sorted(wanted - set(current)):
@@ -312,12 +314,16 @@ def save_sheet(expert: User, entry: Entry, contest: Contest, raw: dict[int, Opti
 
 def reopen(sheet: ScoreSheet, reason: str, *, actor: User, now: datetime, ip: str = "") -> ScoreSheet:
     """An organizer sends a submitted sheet back to the expert as a draft. ``reason`` is required.
-    Audit-logged with the reason. Raises ReviewError when the sheet is not submitted or no reason is given."""
+    Audit-logged with the reason. Raises ReviewError when the sheet is not submitted, no reason is given,
+    or the review window is not open (the expert could not resubmit, and the draft would drop out of the
+    ranking)."""
     reason = (reason or "").strip()
     if not actor.is_organizer:
         raise ReviewError("只有市信用办可以退回评分。")
     if not sheet.is_submitted:
         raise ReviewError("该评分尚未提交，无需退回。")
+    if not is_phase_open(db.session.get(Contest, sheet.entry.contest_id), Phase.REVIEW, now):
+        raise ReviewError("评审时间已结束，不能退回评分。如确需修改，请先在活动日程中重新开放专家评审。")
     if not reason:
         raise ReviewError("请填写退回原因。")
     if len(reason) > REASON_MAX:
@@ -336,12 +342,15 @@ def reopen(sheet: ScoreSheet, reason: str, *, actor: User, now: datetime, ip: st
 
 # --------------------------------------------------------------------------- progress and totals
 
-CELL_LABELS = {"none": "—", "conflict": "回避", "pending": "待评", "draft": "草稿", "submitted": "已提交"}
+CELL_LABELS = {"none": "—", "conflict": "回避", "conflict_scored": "回避（已评分，不计入）", "pending": "待评",
+               "draft": "草稿", "submitted": "已提交"}
 
 
 @dataclass
 class Cell:
-    state: str  # none | conflict | pending | draft | submitted
+    # conflict_scored: the conflict was recorded after the expert submitted; the sheet is not counted
+    # but stays reachable so the organizer can send it back.
+    state: str  # none | conflict | conflict_scored | pending | draft | submitted
     sheet: Optional[ScoreSheet] = None
 
     @property
@@ -374,20 +383,31 @@ class Progress:
 
     @property
     def behind(self) -> list[ExpertProgress]:
-        """Experts with assigned entries still not submitted, most remaining first."""
-        rows = [p for p in self.per_expert if p.remaining > 0]
+        """Active experts with assigned entries still not submitted, most remaining first (a disabled
+        expert cannot log in, so there is nobody to remind)."""
+        rows = [p for p in self.per_expert if p.remaining > 0 and p.expert.active]
         return sorted(rows, key=lambda p: (-p.remaining, p.expert.id))
 
     def cell(self, expert: User, entry: Entry) -> Cell:
         return self.cells[(expert.id, entry.id)]
 
 
-def progress(contest: Contest, kind: EntryKind) -> Progress:
-    """The experts × entries matrix of ``contest``/``kind`` with each cell's state, and per-expert completion."""
+def progress(contest: Contest, kind: EntryKind, *, with_disabled_scorers: bool = True) -> Progress:
+    """The experts × entries matrix of ``contest``/``kind`` with each cell's state, and per-expert completion.
+
+    The experts are the active ones plus, when ``with_disabled_scorers``, disabled experts holding a
+    submitted sheet for one of these entries (those sheets still count in the ranking); ordered by id.
+    The assignment matrix passes False: it shows exactly the experts ``set_assignments`` changes."""
     experts = active_experts()
     entries = passed_entries(contest, kind)
     assigned = _assignments(contest, kind)
     sheets = _sheets(contest, kind)
+    if with_disabled_scorers:
+        shown, entry_ids = {x.id for x in experts}, {e.id for e in entries}
+        scorers = {x for (x, e), s in sheets.items() if s.is_submitted and e in entry_ids and x not in shown}
+        if scorers:
+            experts = sorted(experts + list(db.session.scalars(sa.select(User).where(User.id.in_(scorers)))),
+                             key=lambda x: x.id)
     cells: dict[tuple[int, int], Cell] = {}
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for x in experts:
@@ -395,7 +415,7 @@ def progress(contest: Contest, kind: EntryKind) -> Progress:
             key = (x.id, e.id)
             sheet = sheets.get(key)
             if has_conflict(x, e):
-                cell = Cell("conflict")
+                cell = Cell("conflict_scored", sheet) if sheet is not None and sheet.is_submitted else Cell("conflict")
             elif key not in assigned:
                 cell = Cell("none", sheet)
             else:
@@ -411,11 +431,14 @@ def progress(contest: Contest, kind: EntryKind) -> Progress:
 def submitted_totals_by_expert(contest_id: int, kind: EntryKind) -> dict[int, dict[int, Decimal]]:
     """Entry id -> {expert id -> total} of every *submitted* score sheet for the entries of ``contest_id``
     and ``kind`` (totals to two decimals). This is the one definition of an entry's expert scores: the
-    ranking reads it. Drafts and reopened sheets are not included; entries without a submitted sheet
-    are absent."""
+    ranking reads it. Drafts, reopened sheets and sheets of an expert with a conflict of interest for
+    the entry's unit (回避, also when recorded after the sheet was submitted) are not included; entries
+    without a counted sheet are absent."""
     rows = db.session.execute(sa.select(ScoreSheet.entry_id, ScoreSheet.expert_id, ScoreSheet.total).join(
-        Entry, Entry.id == ScoreSheet.entry_id).where(
-        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED)
+        Entry, Entry.id == ScoreSheet.entry_id).join(User, User.id == ScoreSheet.expert_id).where(
+        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED,
+        # the SQL form of has_conflict(); a NULL conflict unit means no conflict
+        sa.or_(User.conflict_unit_id.is_(None), User.conflict_unit_id != Entry.unit_id))
         .order_by(ScoreSheet.entry_id, ScoreSheet.expert_id))
     result: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for entry_id, expert_id, value in rows:

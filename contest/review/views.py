@@ -206,7 +206,7 @@ def assignments():
             flash(result.message(), "warning" if result.conflicts or result.kept_submitted else "success")
             return redirect(url_for("review.assignments", kind=kind.value))
     return render_template("review/assignments.html", kind=kind, form=form, default_form=DefaultAssignForm(),
-                           progress=services.progress(contest, kind))
+                           progress=services.progress(contest, kind, with_disabled_scorers=False))
 
 
 @bp.route("/assignments/default", methods=["POST"])
@@ -231,6 +231,7 @@ def sheet(sheet_id: int):
         abort(404)
     contest = db.session.get(Contest, sheet.entry.contest_id)
     return render_template("review/sheet.html", sheet=sheet, form=ReopenForm(),
+                           window_open=is_phase_open(contest, Phase.REVIEW, now()),
                            criteria=services.ensure_rubric(contest, sheet.entry.kind),
                            values={i.criterion_id: i.value for i in sheet.items})
 

@@ -515,3 +515,87 @@ def test_first_draft_racing_another_tab_is_refused_not_500(world, login_as):
     assert "评分未保存：同一评分正在另一个窗口中保存，请刷新页面后重试。" in answer["page"]
     db.session.expire_all()
     assert [(s.comment, len(s.items)) for s in db.session.scalars(sa.select(ScoreSheet))] == [("另一个窗口", 0)]
+
+
+# ---------------------------------------------------------------- conflicts recorded after scoring
+
+def _case_row(contest, title):
+    from contest.ranking import services as ranking
+    return next(r for r in ranking.ranking_data(contest, "case")["rows"] if r["title"] == title)
+
+
+def test_conflict_recorded_after_submission_drops_score_and_shows_sheet(world, login_as):
+    w = world
+    login_as(w["e1"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["30", "30", "20", "20"], submit_sheet="1"))
+    login_as(w["e2"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))
+    sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.expert_id == w["e1"].id))
+    row = _case_row(w["contest"], "信用承诺替代证明")
+    assert (row["expert_count"], row["expert_score_2dp"]) == (2, "80.00")
+    org = login_as(w["org"])
+    resp = org.post(f"/admin/accounts/{w['e1'].id}/edit", data={
+        "display_name": "张专家", "phone": "", "title": "", "affiliation": "", "unit_id": "0",
+        "conflict_unit_id": str(w["unit"].id)})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert w["e1"].conflict_unit_id == w["unit"].id
+    row = _case_row(w["contest"], "信用承诺替代证明")
+    assert (row["expert_count"], row["expert_score_2dp"]) == (1, "60.00")
+    assert services.submitted_totals_by_expert(w["contest"].id, EntryKind.CASE) == {
+        w["case1"].id: {w["e2"].id: Decimal("60.00")}}
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert (f'<a href="/review/sheets/{sheet.id}">回避（已评分，不计入） 100</a>') in page
+    resp = org.post(f"/review/sheets/{sheet.id}/reopen", data={"reason": "登记回避后退回"}, follow_redirects=True)
+    assert "评分已退回给专家" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ScoreSheet, sheet.id).state == SheetState.DRAFT
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert ">回避（已评分，不计入）" not in page and f"/review/sheets/{sheet.id}" not in page
+
+
+def test_reopen_refused_after_review_window_closed(world, login_as, clock):
+    w = world
+    login_as(w["e1"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["30", "30", "20", "20"], submit_sheet="1"))
+    sheet = db.session.scalar(sa.select(ScoreSheet))
+    clock.set(utcnow() + timedelta(days=3))  # the review window closed
+    org = login_as(w["org"])
+    page = org.get(f"/review/sheets/{sheet.id}").get_data(as_text=True)
+    assert "评审时间已结束，不能退回评分。" in page and f"/review/sheets/{sheet.id}/reopen" not in page
+    resp = org.post(f"/review/sheets/{sheet.id}/reopen", data={"reason": "请复核"}, follow_redirects=True)
+    assert ("未退回：评审时间已结束，不能退回评分。如确需修改，请先在活动日程中重新开放专家评审。"
+            in resp.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.execute(sa.select(ScoreSheet.state, ScoreSheet.submitted_at.is_not(None))).one() == (
+        SheetState.SUBMITTED, True)
+    assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
+    assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "score_reopened")) is None
+
+
+# ---------------------------------------------------------------- disabled experts
+
+def test_matrix_save_leaves_disabled_experts_alone_and_progress_lists_them(world, login_as):
+    w = world
+    c2 = login_as(w["e2"])
+    c2.post(f"/review/entries/{w['case1'].id}", data=scores(w["crit"], ["10", "", "", ""], save="1"))
+    c2.post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))
+    org = login_as(w["org"])
+    resp = org.post(f"/admin/accounts/{w['e2'].id}/disable", follow_redirects=True)
+    assert f"账号“{w['e2'].label}”已停用。" in resp.get_data(as_text=True)
+    page = org.get("/review/assignments?kind=case").get_data(as_text=True)
+    assert "李专家" not in page and page.count('name="pairs"') == 3
+    resp = org.post("/review/assignments?kind=case", data={"pairs": [f"{w['e1'].id}-{w['case1'].id}"]},
+                    follow_redirects=True)
+    assert "新增分配0项，移除分配2项。" in resp.get_data(as_text=True)
+    pairs = set(db.session.execute(sa.select(Assignment.expert_id, Assignment.entry_id)).all())
+    assert pairs == {(w["e1"].id, w["case1"].id), (w["e2"].id, w["case1"].id), (w["e2"].id, w["case2"].id)}
+    assert [(s[0], s[1], s[2], s[3]) for s in sheet_state()] == [
+        (w["e2"].id, w["case1"].id, SheetState.DRAFT, Decimal("10.00")),
+        (w["e2"].id, w["case2"].id, SheetState.SUBMITTED, Decimal("60.00"))]
+    submitted = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.state == SheetState.SUBMITTED))
+    page = org.get("/review/progress?kind=case").get_data(as_text=True)
+    assert '<th>李专家<div class="muted">（已停用）</div></th>' in page
+    assert '李专家 <span class="badge warn">已停用</span>' in page
+    assert f'<a href="/review/sheets/{submitted.id}">已提交 60</a>' in page
+    assert "李专家：还有" not in page
