@@ -14,7 +14,8 @@ from contest.contests.context import get_current_contest, set_current_contest
 from contest.contests.models import PHASE_ORDER, Contest, Override, Phase
 from contest.contests.phases import PHASE_STATE_LABELS
 from contest.contests.services import (ContestError, SETTING_FIELDS, create_contest, default_schedule,
-                                       phase_states, set_override, update_settings, update_window)
+                                       locked_settings, phase_states, set_override, update_settings,
+                                       update_window)
 from contest.core.clock import now
 from contest.core.request_info import client_ip
 from contest.core.timeutil import from_beijing, to_beijing
@@ -78,6 +79,8 @@ def contest_settings(contest_id: int):
     """Title, notice, contact, weights, limits, video rules and quotas."""
     contest = _get_contest(contest_id)
     form = ContestSettingsForm(obj=contest)
+    locks = locked_settings(contest, now())
+    form.lock(locks, contest)
     if request.method == "GET":
         for kind in UnitKind:
             getattr(form, f"quota_{kind.value}").data = contest.quota_for(kind)
@@ -93,7 +96,7 @@ def contest_settings(contest_id: int):
             db.session.commit()
             flash("活动设置已保存。", "success")
             return redirect(url_for("admin.contest_settings", contest_id=contest.id))
-    return render_template("admin/contest_settings.html", form=form, contest=contest)
+    return render_template("admin/contest_settings.html", form=form, contest=contest, locks=locks)
 
 
 def _local(value: datetime) -> datetime:

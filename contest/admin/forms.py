@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, DateTimeLocalField, IntegerField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms import Form as _Form
 from wtforms import SelectChoice
@@ -144,6 +144,8 @@ class ContestSettingsForm(FlaskForm):
         InputRequired("请填写网络投票权重（0–100 的整数）。"), NumberRange(0, 100, "权重应为 0–100 的整数。")])
     expert_weight_pct = IntegerField("专家评审权重（%）", validators=[
         InputRequired("请填写专家评审权重（0–100 的整数）。"), NumberRange(0, 100, "权重应为 0–100 的整数。")])
+    trim_extremes = BooleanField("专家评分去掉一个最高分和一个最低分（评分不少于 5 份时）")
+    blind_review = BooleanField("盲评：专家看不到申报单位名称、联系方式和盖章扫描件")
     case_char_limit = IntegerField("案例字数上限", validators=[
         InputRequired("请填写案例字数上限（正整数）。"), NumberRange(1, 100000, "字数上限应为 1–100000。")])
     video_min_seconds = IntegerField("短视频最短时长（秒）", validators=[
@@ -175,6 +177,17 @@ class ContestSettingsForm(FlaskForm):
 
     def quotas(self) -> dict[UnitKind, int]:
         return {k: getattr(self, f"quota_{k.value}").data for k in UnitKind}
+
+    def lock(self, locks: dict[str, str], contest) -> None:
+        """Render the fields named in ``locks`` disabled. Browsers do not post disabled inputs, so a
+        locked field that was not posted keeps ``contest``'s value; a posted different value is left
+        for the service to refuse."""
+        for name in locks:
+            field = getattr(self, name)
+            field.render_kw = dict(field.render_kw or {}, disabled=True)
+            if not field.raw_data:
+                field.data = getattr(contest, name)
+                field.validators = []
 
 
 def _make_schedule_form():

@@ -197,17 +197,73 @@ def quota_progress(contest: Contest, unit_ids: Optional[list[int]] = None) -> li
 # --- Settings edited by organizers (admin feature) ---------------------------------------------
 
 SETTING_FIELDS = ("title", "doc_number", "notice_text", "organizer_name", "contact_name", "contact_phone",
-                  "contact_email", "vote_weight_pct", "expert_weight_pct", "case_char_limit",
-                  "video_min_seconds", "video_max_seconds", "video_width", "video_height")
+                  "contact_email", "vote_weight_pct", "expert_weight_pct", "trim_extremes", "blind_review",
+                  "case_char_limit", "video_min_seconds", "video_max_seconds", "video_width", "video_height")
+
+# Settings that decide the result. Changing them once voting or review has begun (or after a result
+# was frozen) would let an organizer steer the outcome, so they lock then.
+WEIGHT_FIELDS = ("vote_weight_pct", "expert_weight_pct")
+REVIEW_RULE_FIELDS = ("trim_extremes", "blind_review")
+
+
+def phase_begun(contest: Contest, phase: Phase, now: datetime) -> Optional[str]:
+    """None while ``phase`` has not begun at ``now``; else a Chinese clause saying since when. A phase has
+    begun once the clock passed its start (even if it was closed by hand later) or it was opened by hand."""
+    window = contest.window(phase)
+    if window is None:
+        return None
+    if now >= window.starts_at:
+        return f"“{phase.label}”阶段已于 {format_beijing(window.starts_at)}（北京时间）开始"
+    if window.override == Override.OPEN:
+        return f"“{phase.label}”阶段已由市信用办手动开启"
+    return None
+
+
+def _first_frozen_at(contest: Contest) -> Optional[datetime]:
+    from contest.ranking.models import ResultSnapshot  # ranking builds on contests; imported late
+
+    return db.session.scalar(sa.select(sa.func.min(ResultSnapshot.frozen_at))
+                             .where(ResultSnapshot.contest_id == contest.id))
+
+
+def locked_settings(contest: Contest, now: datetime) -> dict[str, str]:
+    """The scoring settings that can no longer change, each with the Chinese reason (empty when none).
+
+    The weights lock once the first of 网络投票 / 专家评审 has begun; 去掉最高最低分 and 盲评 lock once
+    专家评审 has begun; all of them lock for good once any result snapshot of the contest was frozen
+    (unfreezing does not unlock them)."""
+    frozen_at = _first_frozen_at(contest)
+    if frozen_at is not None:
+        since = f"评选结果已于 {format_beijing(frozen_at)}（北京时间）冻结"
+        weights_since = rules_since = since
+    else:
+        # The earlier of the two windows (voting first on a tie, as the notice lists it) gives the reason.
+        begun = [(contest.window(p).starts_at, reason) for p in (Phase.VOTING, Phase.REVIEW)
+                 if (reason := phase_begun(contest, p, now))]
+        weights_since = min(begun, key=lambda b: b[0])[1] if begun else None
+        rules_since = phase_begun(contest, Phase.REVIEW, now)
+    locks = {}
+    if weights_since:
+        message = f"{weights_since}，网络投票与专家评审权重已锁定，不能再修改。"
+        locks.update(dict.fromkeys(WEIGHT_FIELDS, message))
+    if rules_since:
+        message = f"{rules_since}，“去掉最高分和最低分”与“盲评”设置已锁定，不能再修改。"
+        locks.update(dict.fromkeys(REVIEW_RULE_FIELDS, message))
+    return locks
 
 
 def update_settings(contest: Contest, *, actor: User, now: datetime, quotas: dict[UnitKind, int],
                     ip: str = "", **settings) -> Contest:
-    """Change a contest's settings and quotas. Raises ContestError (nothing changes) for weights that do
-    not add up to 100, a non-positive character limit or a video duration range that is reversed."""
+    """Change a contest's settings and quotas. Raises ContestError (nothing changes) for a change of a
+    locked scoring setting (see ``locked_settings``), weights that do not add up to 100, a non-positive
+    character limit or a video duration range that is reversed."""
     unknown = set(settings) - set(SETTING_FIELDS)
     if unknown:
         raise TypeError(f"unknown contest settings: {sorted(unknown)}")
+    locks = locked_settings(contest, now)
+    for field, value in settings.items():
+        if field in locks and getattr(contest, field) != value:
+            raise ContestError(locks[field])
     merged = {f: getattr(contest, f) for f in SETTING_FIELDS} | settings
     errors = phases.validate_weights(merged["vote_weight_pct"], merged["expert_weight_pct"])
     if not str(merged["title"]).strip():

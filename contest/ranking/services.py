@@ -82,7 +82,7 @@ class _Inputs:
     experts: dict[int, str] = field(default_factory=dict)
 
 
-def _load_inputs(contest_id: int, kind: EntryKind, category: Optional[VideoCategory]) -> _Inputs:
+def _load_inputs(contest_id: int, kind: EntryKind) -> _Inputs:
     inputs = _Inputs()
     categories: dict[int, Optional[VideoCategory]] = {}
     if kind == EntryKind.VIDEO:
@@ -91,8 +91,6 @@ def _load_inputs(contest_id: int, kind: EntryKind, category: Optional[VideoCateg
     for eid, title, votes, submitted_at, unit_id, unit_name in db.session.execute(
             _ranked_entries_stmt(contest_id, kind)):
         cat = categories.get(eid)
-        if category is not None and cat != category:
-            continue
         inputs.entries.append({"entry_id": eid, "title": title, "valid_votes": int(votes or 0),
                                "submitted_at": submitted_at, "unit_id": unit_id, "unit": unit_name,
                                "category": cat.value if cat else None})
@@ -133,7 +131,9 @@ def _winner_rule(contest_id: int, kind: EntryKind) -> tuple[WinnerMode, int, dic
 
 def ranking_data(contest: Contest | int, kind: EntryKind | str, category: VideoCategory | str | None = None,
                  *, now: Optional[datetime] = None) -> dict:
-    """The live ranking of one kind (optionally one video category) as plain JSON-serialisable data.
+    """The live ranking of one kind as plain JSON-serialisable data; with a video ``category`` only that
+    category's rows are kept, everything else (vote scale, ranks, winners) is the whole kind's, because
+    winners are chosen over the whole kind.
 
     Contains the formula settings, the experts, and per entry: rank, valid votes, vote score, each
     expert's submitted total, the dropped (trimmed) experts, expert score, final score and whether it
@@ -147,7 +147,7 @@ def ranking_data(contest: Contest | int, kind: EntryKind | str, category: VideoC
     kind = parse_kind(kind) if isinstance(kind, str) and not isinstance(kind, EntryKind) else kind
     category = parse_category(category) if isinstance(category, str) and not isinstance(category, VideoCategory) \
         else category
-    inputs = _load_inputs(contest.id, kind, category)
+    inputs = _load_inputs(contest.id, kind)
     ranked = scoring.rank(
         [scoring.EntryInput(entry_id=e["entry_id"], valid_votes=e["valid_votes"],
                             expert_totals=inputs.totals.get(e["entry_id"], {}), submitted_at=e["submitted_at"])
@@ -184,6 +184,8 @@ def ranking_data(contest: Contest | int, kind: EntryKind | str, category: VideoC
             "final_score_2dp": scoring.fmt2(r.final_score),
             "winner": r.entry_id in winners,
         })
+    if category is not None:
+        rows = [row for row in rows if row["category"] == category.value]
     return {
         "contest_id": contest.id,
         "contest_title": contest.title,

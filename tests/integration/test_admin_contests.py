@@ -105,10 +105,11 @@ def test_override_needs_reason_and_is_audited(app, login_as, clock):
     assert c.post(f"/admin/contests/{contest.id}/phases/nonsense/override", data={"action": "open", "reason": "x"}).status_code == 404
 
 
-def test_settings_update_weights_and_quotas(app, login_as):
+def test_settings_update_weights_and_quotas(app, login_as, clock):
     org = make_organizer()
     contest = make_contest()
     db.session.commit()
+    clock.set(beijing(2024, 4, 1))  # weights lock once voting begins (2024-04-30)
     c = login_as(org)
     resp = c.post(f"/admin/contests/{contest.id}/settings",
                   data=_settings(contest, vote_weight_pct="40", expert_weight_pct="60", quota_district="4"))

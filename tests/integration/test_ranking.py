@@ -3,6 +3,7 @@ for the hand-computed numbers)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,8 @@ from contest.core.timeutil import utcnow
 from contest.extensions import db
 from contest.ranking import services
 from contest.ranking.models import ResultSnapshot, WinnerChange, WinnerRule
-from contest.submissions.models import EntryKind
-from tests.factories import add_score_sheet, add_votes, make_expert, make_unit, make_user
+from contest.submissions.models import EntryKind, VideoCategory
+from tests.factories import add_score_sheet, add_votes, make_expert, make_unit, make_user, make_video
 from tests.ranking_support import build_scenario
 
 
@@ -68,10 +69,35 @@ def test_ranking_data_matches_hand_computed_cases(scenario):
 def test_ranking_data_videos_and_per_category(scenario):
     data = services.ranking_data(scenario.contest, "video")
     assert [(r["title"], r["final_score_2dp"]) for r in data["rows"]] == [("诚信的味道", "79.00"), ("信用让生活更美好", "61.60")]
-    # Per category the maximum is taken within the category: video2 alone gets vote score 0 (nobody voted).
+    # A category is a filter of the whole video ranking: same scores and ranks.
     anim = services.ranking_data(scenario.contest, "video", "animation")
     assert [(r["title"], r["vote_score_2dp"], r["final_score_2dp"], r["rank"]) for r in anim["rows"]] == [
-        ("信用让生活更美好", "0.00", "61.60", 1)]
+        ("信用让生活更美好", "0.00", "61.60", 2)]
+
+
+def _table_rows(html):
+    """(rank, title, vote score, final score, 获奖) of each row of the ranking table."""
+    return [(rank, title, vote, final, award) for rank, title, vote, final, award in re.findall(
+        r'<tr class="[^"]*" id="entry-\d+">\s*<td>(\d+)</td>\s*<td>(\S+) .*?</td>.*?'
+        r'<td class="num">[\d.]+</td>\s*<td class="num">([\d.]+)</td>.*?'
+        r'<td class="num"><strong>([\d.]+)</strong></td>\s*<td>(获奖|)</td>', html, re.S)]
+
+
+def test_video_category_page_filters_the_whole_video_ranking(scenario, org):
+    # A second animation video with 5 votes: within 动画类 alone it would have the most votes (vote
+    # score 100, final 86.00, rank 1 and, with N = 1, 获奖); in the whole video ranking it has 50.
+    video3 = make_video(scenario.contest, scenario.videos[1].unit, passed=True, title="守信小熊",
+                        category=VideoCategory.ANIMATION)
+    add_votes(video3, 5)
+    add_score_sheet(scenario.experts[0], video3, "80")
+    db.session.commit()
+    org.post(f"/ranking/{scenario.contest.id}/video/rule", data={"mode": "top_n", "top_n": "1"})
+    whole = _table_rows(_page(org, scenario, "video").get_data(as_text=True))
+    assert whole == [("1", "诚信的味道", "100.00", "79.00", "获奖"), ("2", "守信小熊", "50.00", "71.00", ""),
+                     ("3", "信用让生活更美好", "0.00", "61.60", "")]
+    html = _page(org, scenario, "video", category="animation").get_data(as_text=True)
+    assert "按类别筛选显示，名次与获奖按视频总排名。" in html
+    assert _table_rows(html) == [row for row in whole if row[1] in ("守信小熊", "信用让生活更美好")]
 
 
 def test_trim_extremes_option_uses_trimmed_mean(app):
