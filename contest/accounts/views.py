@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -26,10 +28,15 @@ def home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only local paths: never redirect to another site after login.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    # Only local paths: never redirect to another site after login. Browsers and Werkzeug drop
+    # control characters and whitespace from a Location ("/<TAB>/evil" becomes "//evil") and treat
+    # a backslash as "/", so a target containing any of them is refused outright.
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

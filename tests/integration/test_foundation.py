@@ -121,3 +121,28 @@ def test_security_headers_present(client):
     resp = client.get("/login")
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+def _login_with_next(client, next_value: str):
+    client.forget_csrf()
+    return client.post("/login", query_string={"next": next_value},
+                       data={"username": "boss", "password": PASSWORD})
+
+
+def test_login_next_local_path_is_followed(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    resp = _login_with_next(client, "/cases/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/cases/"
+
+
+def test_login_next_to_another_site_goes_home_instead(app):
+    make_organizer(username="boss")
+    db.session.commit()
+    for bad in ("/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "//evil.example",
+                "/\\evil.example", "https://evil.example", "/ /evil.example"):
+        client = app.test_client()
+        resp = _login_with_next(client, bad)
+        assert resp.status_code == 302, bad
+        assert resp.headers["Location"] == "/dashboard", bad
