@@ -41,13 +41,15 @@ def authenticate(username: str, password: str, *, now: datetime, ip: str = "") -
 
 
 def change_password(user: User, old: str, new: str, *, now: datetime, ip: str = "") -> None:
-    """Change a user's own password; raises AccountError when the old one is wrong or the new one weak."""
+    """Change a user's own password and end all of its sessions (the caller logs the current one in
+    again); raises AccountError when the old one is wrong or the new one weak."""
     if not user.check_password(old):
         raise AccountError("原密码不正确。")
     problem = password_problem(new)
     if problem:
         raise AccountError(problem)
     user.set_password(new)
+    user.end_sessions()
     audit.record("password_changed", actor=user, target=user, ip=ip, now=now)
 
 
@@ -96,12 +98,15 @@ def update_user(user: User, *, actor: User, now: datetime, display_name: str, ph
 
 
 def set_active(user: User, active: bool, *, actor: User, now: datetime, ip: str = "") -> User:
-    """Disable or enable an account. Raises AccountError when an organizer would disable themself."""
+    """Disable or enable an account; disabling ends all of its sessions, so re-enabling does not bring
+    them back. Raises AccountError when an organizer would disable themself."""
     if not active and user.id == actor.id:
         raise AccountError("不能停用自己正在使用的账号。")
     if user.active == active:
         return user
     user.active = active
+    if not active:
+        user.end_sessions()
     db.session.flush()
     audit.record("account_enabled" if active else "account_disabled", actor=actor, target=user,
                  summary=user.label, ip=ip, now=now)
@@ -109,11 +114,13 @@ def set_active(user: User, active: bool, *, actor: User, now: datetime, ip: str 
 
 
 def reset_password(user: User, *, actor: User, now: datetime, ip: str = "") -> str:
-    """Give ``user`` a new random password and return it (shown once to the organizer, never stored)."""
+    """Give ``user`` a new random password and return it (shown once to the organizer, never stored);
+    ends all of the user's sessions."""
     from contest.accounts.rules import generate_password
 
     password = generate_password()
     user.set_password(password)
+    user.end_sessions()
     db.session.flush()
     audit.record("password_reset", actor=actor, target=user, summary=user.label, ip=ip, now=now)
     return password

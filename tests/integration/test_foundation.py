@@ -146,3 +146,37 @@ def test_login_next_to_another_site_goes_home_instead(app):
         resp = _login_with_next(client, bad)
         assert resp.status_code == 302, bad
         assert resp.headers["Location"] == "/dashboard", bad
+
+
+def test_own_password_change_ends_other_sessions_but_keeps_this_one(app, login_as):
+    user = make_user(Role.UNIT)
+    db.session.commit()
+    this_browser, other_browser = login_as(user), login_as(user)
+    resp = this_browser.post("/account/password", data={"old_password": PASSWORD, "new_password": "Newpass123",
+                                                         "confirm": "Newpass123"})
+    assert resp.status_code == 302
+    assert this_browser.get("/unit").status_code == 200
+    resp = other_browser.get("/unit")
+    assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+
+
+def test_login_starts_a_fresh_session(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    old_token = client.csrf_token()
+    with client.session_transaction() as s:
+        s["contest_id"] = 12345
+        s["unit_import"] = {"id": "x", "sha256": "y"}
+        anonymous_csrf = s["csrf_token"]
+    resp = client.post("/login", data={"username": "boss", "password": PASSWORD})
+    assert resp.status_code == 302
+    with client.session_transaction() as s:
+        assert "contest_id" not in s and "unit_import" not in s and "csrf_token" not in s
+    # The token from the login page no longer works once logged in.
+    resp = client.post("/logout", data={"csrf_token": old_token})
+    assert resp.status_code == 400
+    client.forget_csrf()
+    new_token = client.csrf_token()
+    with client.session_transaction() as s:
+        assert s["csrf_token"] != anonymous_csrf
+    assert client.post("/logout", data={"csrf_token": new_token}).status_code == 302
