@@ -1,6 +1,7 @@
 """Account services: authentication, password changes, account management."""
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from typing import Optional
 
@@ -18,11 +19,14 @@ class AccountError(ValueError):
 
 
 def password_problem(password: str) -> Optional[str]:
-    """Chinese message when a new password is too weak, else None."""
+    """Chinese message when a new password is too weak, else None: at least MIN_PASSWORD_LENGTH
+    characters, with at least one ASCII letter and one ASCII digit (other characters are allowed)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。"
-    if password.isdigit() or password.isalpha():
-        return "密码需同时包含字母和数字。"
+    has_letter = any(ch in string.ascii_letters for ch in password)
+    has_digit = any(ch in string.digits for ch in password)
+    if not (has_letter and has_digit):
+        return "密码需同时包含英文字母和数字。"
     return None
 
 

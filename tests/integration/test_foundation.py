@@ -180,3 +180,15 @@ def test_login_starts_a_fresh_session(app, client):
     with client.session_transaction() as s:
         assert s["csrf_token"] != anonymous_csrf
     assert client.post("/logout", data={"csrf_token": new_token}).status_code == 302
+
+
+def test_change_password_without_a_letter_refused(app, login_as):
+    user = make_user(Role.UNIT)
+    db.session.commit()
+    c = login_as(user)
+    for weak in ("12345678!", "!!!!!!!!"):
+        resp = c.post("/account/password", data={"old_password": PASSWORD, "new_password": weak, "confirm": weak})
+        assert resp.status_code == 200
+        assert "密码需同时包含英文字母和数字。" in resp.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
