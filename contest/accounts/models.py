@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Optional
 
@@ -67,6 +68,10 @@ class Unit(db.Model):
         return f"<Unit {self.name}>"
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -85,6 +90,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column()
+    # Part of every login session's id (see get_id): a new token ends all open sessions.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
 
     unit: Mapped[Optional[Unit]] = relationship(back_populates="users", foreign_keys=[unit_id])
     conflict_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[conflict_unit_id])
@@ -96,6 +103,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the session (and remember cookie); the user loader checks the token.
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every open session of this account (password changed or reset, account disabled)."""
+        self.session_token = new_session_token()
 
     @property
     def label(self) -> str:

@@ -1,6 +1,7 @@
 """Account services: authentication, password changes, account management."""
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from typing import Optional
 
@@ -18,11 +19,14 @@ class AccountError(ValueError):
 
 
 def password_problem(password: str) -> Optional[str]:
-    """Chinese message when a new password is too weak, else None."""
+    """Chinese message when a new password is too weak, else None: at least MIN_PASSWORD_LENGTH
+    characters, with at least one ASCII letter and one ASCII digit (other characters are allowed)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。"
-    if password.isdigit() or password.isalpha():
-        return "密码需同时包含字母和数字。"
+    has_letter = any(ch in string.ascii_letters for ch in password)
+    has_digit = any(ch in string.digits for ch in password)
+    if not (has_letter and has_digit):
+        return "密码需同时包含英文字母和数字。"
     return None
 
 
@@ -41,13 +45,15 @@ def authenticate(username: str, password: str, *, now: datetime, ip: str = "") -
 
 
 def change_password(user: User, old: str, new: str, *, now: datetime, ip: str = "") -> None:
-    """Change a user's own password; raises AccountError when the old one is wrong or the new one weak."""
+    """Change a user's own password and end all of its sessions (the caller logs the current one in
+    again); raises AccountError when the old one is wrong or the new one weak."""
     if not user.check_password(old):
         raise AccountError("原密码不正确。")
     problem = password_problem(new)
     if problem:
         raise AccountError(problem)
     user.set_password(new)
+    user.end_sessions()
     audit.record("password_changed", actor=user, target=user, ip=ip, now=now)
 
 
@@ -96,12 +102,15 @@ def update_user(user: User, *, actor: User, now: datetime, display_name: str, ph
 
 
 def set_active(user: User, active: bool, *, actor: User, now: datetime, ip: str = "") -> User:
-    """Disable or enable an account. Raises AccountError when an organizer would disable themself."""
+    """Disable or enable an account; disabling ends all of its sessions, so re-enabling does not bring
+    them back. Raises AccountError when an organizer would disable themself."""
     if not active and user.id == actor.id:
         raise AccountError("不能停用自己正在使用的账号。")
     if user.active == active:
         return user
     user.active = active
+    if not active:
+        user.end_sessions()
     db.session.flush()
     audit.record("account_enabled" if active else "account_disabled", actor=actor, target=user,
                  summary=user.label, ip=ip, now=now)
@@ -109,11 +118,13 @@ def set_active(user: User, active: bool, *, actor: User, now: datetime, ip: str 
 
 
 def reset_password(user: User, *, actor: User, now: datetime, ip: str = "") -> str:
-    """Give ``user`` a new random password and return it (shown once to the organizer, never stored)."""
+    """Give ``user`` a new random password and return it (shown once to the organizer, never stored);
+    ends all of the user's sessions."""
     from contest.accounts.rules import generate_password
 
     password = generate_password()
     user.set_password(password)
+    user.end_sessions()
     db.session.flush()
     audit.record("password_reset", actor=actor, target=user, summary=user.label, ip=ip, now=now)
     return password

@@ -1,4 +1,6 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from contest.accounts.forms import LoginForm, PasswordForm
@@ -26,10 +28,15 @@ def home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only local paths: never redirect to another site after login.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    # Only local paths: never redirect to another site after login. Browsers and Werkzeug drop
+    # control characters and whitespace from a Location ("/<TAB>/evil" becomes "//evil") and treat
+    # a backslash as "/", so a target containing any of them is refused outright.
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,6 +54,9 @@ def login():
             db.session.commit()  # keep the failed-login audit entry
             flash(str(exc), "error")
             return render_template("accounts/login.html", form=form), 200
+        # A fresh session: nothing from before the login (CSRF token, chosen contest, pending
+        # import) carries over into the account's session.
+        session.clear()
         login_user(user)
         db.session.commit()
         flash(f"欢迎，{user.display_name or user.username}。", "success")
@@ -78,6 +88,8 @@ def password():
             flash(str(exc), "error")
         else:
             db.session.commit()
+            # The change ended every session of the account; keep this browser logged in.
+            login_user(current_user._get_current_object())
             flash("密码已修改。", "success")
             return redirect(home_for(current_user))
     return render_template("accounts/password.html", form=form)

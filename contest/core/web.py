@@ -1,6 +1,7 @@
 """Request-level glue: error pages, template filters, security headers, the user loader."""
 from __future__ import annotations
 
+import hmac
 from urllib.parse import quote
 
 from flask import Flask, g, jsonify, render_template, request
@@ -54,10 +55,14 @@ def register_web(app: Flask) -> None:
     app.wsgi_app = require_full_body(app.wsgi_app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        # A disabled account's open sessions end at its next request.
-        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str):
+        # session_id is User.get_id(): "<id>:<session token>". A disabled account's open sessions,
+        # and those opened before a password change or reset, end at their next request.
+        user_id, _, token = str(session_id).partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and token else None
+        if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+            return None
+        return user
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"

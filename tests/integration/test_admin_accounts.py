@@ -150,3 +150,32 @@ def test_unknown_account_is_404(app, login_as):
     c = login_as(org)
     assert c.get("/admin/accounts/9999/edit").status_code == 404
     assert c.post("/admin/accounts/9999/disable").status_code == 404
+
+
+def _is_login_redirect(resp) -> bool:
+    return resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+
+
+def test_reset_password_ends_the_accounts_open_sessions(app, login_as):
+    org = make_organizer()
+    user = make_user(Role.UNIT, username="forgot")
+    db.session.commit()
+    unit_client = login_as(user)
+    assert unit_client.get("/unit").status_code == 200
+    assert login_as(org).post(f"/admin/accounts/{user.id}/reset-password").status_code == 200
+    assert _is_login_redirect(unit_client.get("/unit"))
+
+
+def test_disable_then_enable_does_not_revive_old_sessions(app, login_as):
+    org = make_organizer()
+    user = make_user(Role.UNIT, username="paused")
+    db.session.commit()
+    unit_client = login_as(user)
+    assert unit_client.get("/unit").status_code == 200
+    org_client = login_as(org)
+    org_client.post(f"/admin/accounts/{user.id}/disable")
+    org_client.post(f"/admin/accounts/{user.id}/enable")
+    db.session.refresh(user)
+    assert user.active is True
+    assert _is_login_redirect(unit_client.get("/unit"))
+    assert login_as(user).get("/unit").status_code == 200

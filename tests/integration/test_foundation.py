@@ -121,3 +121,74 @@ def test_security_headers_present(client):
     resp = client.get("/login")
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+def _login_with_next(client, next_value: str):
+    client.forget_csrf()
+    return client.post("/login", query_string={"next": next_value},
+                       data={"username": "boss", "password": PASSWORD})
+
+
+def test_login_next_local_path_is_followed(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    resp = _login_with_next(client, "/cases/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/cases/"
+
+
+def test_login_next_to_another_site_goes_home_instead(app):
+    make_organizer(username="boss")
+    db.session.commit()
+    for bad in ("/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "//evil.example",
+                "/\\evil.example", "https://evil.example", "/ /evil.example"):
+        client = app.test_client()
+        resp = _login_with_next(client, bad)
+        assert resp.status_code == 302, bad
+        assert resp.headers["Location"] == "/dashboard", bad
+
+
+def test_own_password_change_ends_other_sessions_but_keeps_this_one(app, login_as):
+    user = make_user(Role.UNIT)
+    db.session.commit()
+    this_browser, other_browser = login_as(user), login_as(user)
+    resp = this_browser.post("/account/password", data={"old_password": PASSWORD, "new_password": "Newpass123",
+                                                         "confirm": "Newpass123"})
+    assert resp.status_code == 302
+    assert this_browser.get("/unit").status_code == 200
+    resp = other_browser.get("/unit")
+    assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+
+
+def test_login_starts_a_fresh_session(app, client):
+    make_organizer(username="boss")
+    db.session.commit()
+    old_token = client.csrf_token()
+    with client.session_transaction() as s:
+        s["contest_id"] = 12345
+        s["unit_import"] = {"id": "x", "sha256": "y"}
+        anonymous_csrf = s["csrf_token"]
+    resp = client.post("/login", data={"username": "boss", "password": PASSWORD})
+    assert resp.status_code == 302
+    with client.session_transaction() as s:
+        assert "contest_id" not in s and "unit_import" not in s and "csrf_token" not in s
+    # The token from the login page no longer works once logged in.
+    resp = client.post("/logout", data={"csrf_token": old_token})
+    assert resp.status_code == 400
+    client.forget_csrf()
+    new_token = client.csrf_token()
+    with client.session_transaction() as s:
+        assert s["csrf_token"] != anonymous_csrf
+    assert client.post("/logout", data={"csrf_token": new_token}).status_code == 302
+
+
+def test_change_password_without_a_letter_refused(app, login_as):
+    user = make_user(Role.UNIT)
+    db.session.commit()
+    c = login_as(user)
+    for weak in ("12345678!", "!!!!!!!!"):
+        resp = c.post("/account/password", data={"old_password": PASSWORD, "new_password": weak, "confirm": weak})
+        assert resp.status_code == 200
+        assert "密码需同时包含英文字母和数字。" in resp.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)

@@ -190,6 +190,22 @@ def test_env_example_holds_no_secret_and_names_only_known_settings():
     assert [k for k in values if f'"{k}"' not in config_src] == []
 
 
+def test_env_example_sources_cleanly_in_a_shell():
+    # The README loads it with `set -a && . /etc/contest/contest.env`: an unquoted value with a space
+    # would run its second word as a command. systemd's EnvironmentFile strips the double quotes.
+    path = DEPLOY / "contest.env.example"
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    expected = {k: v[1:-1] if v[:1] == v[-1:] == '"' else v for k, v in (line.split("=", 1) for line in lines)}
+    script = f'set -a && . "{path}" && set +a && ' + " && ".join(
+        f'printf "%s=%s\\n" {k} "${k}"' for k in expected)
+    result = subprocess.run(["sh", "-c", script], env={"PATH": os.environ["PATH"]},
+                            capture_output=True, text=True)
+    assert result.stderr == ""
+    assert result.returncode == 0
+    assert dict(line.split("=", 1) for line in result.stdout.splitlines()) == expected
+    assert expected["LOGIN_RATE_LIMIT"] == "10 per minute"
+
+
 def test_systemd_unit_runs_the_gunicorn_config():
     unit = (DEPLOY / "systemd" / "contest.service").read_text()
     assert "ExecStart=/srv/contest/.venv/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app" in unit

@@ -76,7 +76,7 @@ def client_for(app, world, role):
     if role != "anonymous":
         user = world.users[role]
         with c.session_transaction() as s:
-            s["_user_id"] = str(user.id)
+            s["_user_id"] = user.get_id()
             s["_fresh"] = True
     return c
 
@@ -85,7 +85,7 @@ def relogin(c, world, role):
     # A POST (e.g. logout) may end the session; put the login back before the next request.
     if role != "anonymous":
         with c.session_transaction() as s:
-            s["_user_id"] = str(world.users[role].id)
+            s["_user_id"] = world.users[role].get_id()
             s["_fresh"] = True
 
 

@@ -119,3 +119,15 @@ def test_read_table_refuses_legacy_xls_empty_and_broken_zip():
 
 def test_decode_text_gb18030_fallback():
     assert decode_text("西咸新区".encode("gb18030")) == "西咸新区"
+
+
+def test_password_problem_needs_an_ascii_letter_and_a_digit():
+    letters_and_digits = "密码需同时包含英文字母和数字。"
+    assert password_problem("Abc12345") is None
+    assert password_problem("pass word 1!") is None
+    assert password_problem("Abc1234") == "密码至少需要 8 位。"
+    assert password_problem("12345678!") == letters_and_digits
+    assert password_problem("!!!!!!!!") == letters_and_digits
+    assert password_problem("abcdefgh") == letters_and_digits
+    assert password_problem("12345678") == letters_and_digits
+    assert password_problem("密码密码密码１２") == letters_and_digits  # no ASCII letter; full-width digits
