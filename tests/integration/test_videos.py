@@ -541,7 +541,7 @@ def test_word_export_name_is_cleaned_and_cut_before_the_extension(unit_client, v
     from urllib.parse import unquote
 
     video = create(unit_client)
-    video.title = "诚信\n小店" + "长" * 200
+    video.title = "诚信\n小店" + "长" * 150
     db.session.commit()
     resp = unit_client.get(f"/videos/{video.id}/form.docx")
     assert resp.status_code == 200
