@@ -56,9 +56,19 @@ def _font(run, size: float | None = None, bold: bool = False, name: str = "宋�
     run.bold = bold
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def word_lines(text: str | None) -> list[str]:
+    """``text`` as the lines of Word paragraphs: line endings unified, and the control characters
+    XML cannot hold (a vertical tab pasted into a title) replaced by spaces, so rendering never fails."""
+    cleaned = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _XML_ILLEGAL.sub(" ", cleaned).split("\n")
+
+
 def _write(cell, text: str, *, bold: bool = False, center: bool = False) -> None:
     """Replace a cell's content with ``text`` (one paragraph per line)."""
-    lines = (text or "").split("\n")
+    lines = word_lines(text)
     para = cell.paragraphs[0]
     for i, line in enumerate(lines):
         if i:
@@ -120,7 +130,7 @@ def _write_content(cell, data: dict[str, Any]) -> None:
     for name, number, heading, _hint in PARTS:
         p = cell.add_paragraph()
         _font(p.add_run(f"{number}、{heading}"), 11, True, "黑体")
-        for line in normalize_text(str(data.get(name) or "")).split("\n"):
+        for line in word_lines(normalize_text(str(data.get(name) or ""))):
             body = cell.add_paragraph()
             body.paragraph_format.first_line_indent = Pt(22)
             _font(body.add_run(line), 11)
@@ -238,6 +248,8 @@ def parse_case_form(data: bytes) -> ParsedForm:
         elif key == "recommender_opinion":
             text = "\n".join(lines)
             result[key] = normalize_text(re.sub(r"[（(]\s*盖\s*章\s*[）)]", "", text))
+        elif key in SINGLE_LINE:
+            result[key] = single_line(lines)
         else:
             result[key] = normalize_text("\n".join(lines))
     for name, maximum in MAX_LENGTHS.items():
@@ -253,6 +265,24 @@ def parse_case_form(data: bytes) -> ParsedForm:
         if not result[name]:
             warnings.append(f"未读到案例内容“{number}、{heading}”部分，请补充。")
     return ParsedForm(result, warnings)
+
+
+# Fields that are one line on the web form: a value typed over two lines in Word is joined.
+SINGLE_LINE = {"unit_name", "contact_name", "contact_phone", "contact_email", "unit_address", "title"}
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def single_line(lines: list[str]) -> str:
+    """Cell lines joined into one line: Chinese pieces are joined directly, a space is kept only
+    between two Latin letters or digits (an English name or address split over two lines); control
+    characters (line breaks, tabs) inside a line become spaces."""
+    pieces = [p.strip() for line in lines for p in _LINE_BREAKS.split(line) if p.strip()]
+    out = ""
+    for piece in pieces:
+        if out and out[-1].isascii() and out[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
+            out += " "
+        out += piece
+    return " ".join(out.split(" ")).strip()
 
 
 def parse_themes(text: str) -> list[str]:

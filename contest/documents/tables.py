@@ -11,6 +11,8 @@ from datetime import datetime
 
 from openpyxl import Workbook, load_workbook
 
+from contest.documents.cells import append_row
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
 
@@ -90,11 +92,11 @@ def build_xlsx(header: list[str], rows: list[list], *, title: str = "Sheet1", wi
     wb = Workbook()
     ws = wb.active
     ws.title = title
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for i, width in enumerate(widths or [], start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
     ws.freeze_panes = "A2"

@@ -13,6 +13,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from contest.documents.case_form import word_lines
+
 TITLE = "2024年西安市信用应用场景优秀微视频评选推荐表"
 
 # (label, key) in the order of the printed form.
@@ -55,7 +57,7 @@ def video_form_docx(data: dict[str, Any]) -> bytes:
         cells = table.add_row().cells
         cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
         _font(cells[0].paragraphs[0].add_run(label), 11, bold=True)
-        lines = str(data.get(key) or "").split("\n")
+        lines = word_lines(str(data.get(key) or ""))
         para = cells[1].paragraphs[0]
         for i, line in enumerate(lines):
             if i:

@@ -2,6 +2,7 @@ from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 
 from contest.accounts.permissions import public_view
+from contest.core.downloads import download_name
 from contest.extensions import db
 from contest.media import storage
 from contest.media.access import can_download, forced_download_name
@@ -24,7 +25,8 @@ def download(file_id: int, name: str | None = None):
     as_attachment = stored.purpose not in {"video", "web", "poster", "thumb"} and not stored.content_type.startswith("image/")
     resp = send_file(path, mimetype=stored.content_type, conditional=True, etag=stored.sha256[:32],
                      as_attachment=as_attachment,
-                     download_name=forced_download_name(current_user, stored) or name or stored.original_name or path.name, max_age=0)
+                     download_name=download_name(forced_download_name(current_user, stored) or name
+                                                 or stored.original_name or path.name), max_age=0)
     resp.headers["Cache-Control"] = "private, max-age=0"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

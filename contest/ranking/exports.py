@@ -28,6 +28,7 @@ from contest.accounts.models import Unit
 from contest.core.downloads import DOCX_MIME, XLSX_MIME
 from contest.core.timeutil import format_beijing, to_beijing
 from contest.documents.case_form import case_docx_bytes
+from contest.documents.cells import append_row, csv_row
 from contest.documents.video_form import video_docx_bytes
 from contest.extensions import db
 from contest.media import storage
@@ -64,7 +65,7 @@ def ranking_xlsx(data: dict, *, frozen_label: str = "") -> bytes:
     header += ["提交时间（北京时间）", "有效票数", "投票得分"]
     header += [f"专家{e['name']}（{e['id']}）" for e in experts]
     header += ["去掉的评分", "有效评分份数", "专家得分", "最终得分", "是否获奖"]
-    ws.append(header)
+    append_row(ws, header)
     names = {str(e["id"]): e["name"] for e in experts}
     for r in data["rows"]:
         line = [r["rank"], r["entry_id"], r["title"], r["unit"]]
@@ -80,10 +81,11 @@ def ranking_xlsx(data: dict, *, frozen_label: str = "") -> bytes:
         dropped = "、".join(names.get(str(x), str(x)) for x in r["dropped_experts"])
         line += [dropped, r["expert_count"] - len(r["dropped_experts"]), _exact_number(r["expert_score"]),
                  _exact_number(r["final_score"]), "是" if r["winner"] else "否"]
-        ws.append(line)
-    first_score_col = header.index("投票得分") + 1
-    for col in range(first_score_col, len(header) - 1):
-        letter = get_column_letter(col)
+        append_row(ws, line)
+    # Scores get two decimals (the exact value stays in the cell); counts and ranks stay integers.
+    score_headers = ["投票得分"] + header[header.index("投票得分") + 1:header.index("去掉的评分")] + ["专家得分", "最终得分"]
+    for name in score_headers:
+        letter = get_column_letter(header.index(name) + 1)
         for cell in ws[letter][1:]:
             if isinstance(cell.value, (int, float)):
                 cell.number_format = "0.00"
@@ -96,18 +98,18 @@ def ranking_xlsx(data: dict, *, frozen_label: str = "") -> bytes:
 
     info = wb.create_sheet("计算说明")
     f = data["formula"]
-    info.append(["活动", data["contest_title"]])
-    info.append(["作品类别", data["kind_label"] + (f"（{data['category_label']}）" if data.get("category") else "")])
-    info.append(["结果状态", frozen_label or "未冻结（按当前数据实时计算）"])
-    info.append(["投票权重（%）", f["vote_weight_pct"]])
-    info.append(["专家权重（%）", f["expert_weight_pct"]])
-    info.append(["去掉一个最高分和一个最低分", "是" if f["trim_extremes"] else "否"])
-    info.append(["去掉最高最低分的最少评分份数", f["trim_min_sheets"]])
-    info.append(["同类作品最高有效票数", f["max_votes"]])
-    info.append(["获奖规则", f"{data['winner_rule']['mode_label']}，N = {data['winner_rule']['top_n']}"])
-    info.append(["计算公式", f["text"]])
+    append_row(info, ["活动", data["contest_title"]])
+    append_row(info, ["作品类别", data["kind_label"] + (f"（{data['category_label']}）" if data.get("category") else "")])
+    append_row(info, ["结果状态", frozen_label or "未冻结（按当前数据实时计算）"])
+    append_row(info, ["投票权重（%）", f["vote_weight_pct"]])
+    append_row(info, ["专家权重（%）", f["expert_weight_pct"]])
+    append_row(info, ["去掉一个最高分和一个最低分", "是" if f["trim_extremes"] else "否"])
+    append_row(info, ["去掉最高最低分的最少评分份数", f["trim_min_sheets"]])
+    append_row(info, ["同类作品最高有效票数", f["max_votes"]])
+    append_row(info, ["获奖规则", f"{data['winner_rule']['mode_label']}，N = {data['winner_rule']['top_n']}"])
+    append_row(info, ["计算公式", f["text"]])
     for c in data["winner_rule"]["changes"]:
-        info.append(["手动调整", f"作品 {c['entry_id']}：{'设为获奖' if c['is_winner'] else '取消获奖'}，原因：{c['reason']}"])
+        append_row(info, ["手动调整", f"作品 {c['entry_id']}：{'设为获奖' if c['is_winner'] else '取消获奖'}，原因：{c['reason']}"])
     info.column_dimensions["A"].width = 30
     info.column_dimensions["B"].width = 100
     out = io.BytesIO()
@@ -220,9 +222,9 @@ def write_submissions_zip(contest_id: int, upload_root: str | Path, out: IO[byte
                 compress = zipfile.ZIP_STORED if stored.purpose == "video" else zipfile.ZIP_DEFLATED
                 zf.write(path, f"{folder}/{name}", compress_type=compress)
                 files.append(name)
-            writer.writerow([entry.unit.name, entry.kind.label, entry.id, entry.title,
-                             format_beijing(entry.submitted_at, "%Y-%m-%d %H:%M:%S"),
-                             entry.screening_status.label, "；".join(files)])
+            writer.writerow(csv_row([entry.unit.name, entry.kind.label, entry.id, entry.title,
+                                     format_beijing(entry.submitted_at, "%Y-%m-%d %H:%M:%S"),
+                                     entry.screening_status.label, "；".join(files)]))
         zf.writestr("清单.csv", "\ufeff" + listing.getvalue())
     return len(entries)
 
@@ -282,10 +284,10 @@ def votes_csv_rows(contest_id: int, batch: int = 2000) -> Iterator[str]:
         writer = csv.writer(buf)
         for vid, eid, created, day, valid, reason, voided, voter, ip, net in rows:
             kind, title = titles.get(eid, (None, ""))
-            writer.writerow([vid, eid, kind.label if kind else "", title,
-                             format_beijing(created, "%Y-%m-%d %H:%M:%S"), day.isoformat() if day else "",
-                             "有效" if valid else "无效", reason or "",
-                             format_beijing(voided, "%Y-%m-%d %H:%M:%S"), voter, ip, net])
+            writer.writerow(csv_row([vid, eid, kind.label if kind else "", title,
+                                     format_beijing(created, "%Y-%m-%d %H:%M:%S"), day.isoformat() if day else "",
+                                     "有效" if valid else "无效", reason or "",
+                                     format_beijing(voided, "%Y-%m-%d %H:%M:%S"), voter, ip, net]))
         last_id = rows[-1][0]
         yield buf.getvalue()
 

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from contest.contests.models import Contest
 from contest.core.timeutil import format_beijing
+from contest.documents.cells import append_row
 from contest.extensions import db
 from contest.review.models import ScoreSheet
 from contest.review.services import ensure_rubric
@@ -30,13 +31,13 @@ def raw_scores_xlsx(contest: Contest, kind: EntryKind) -> bytes:
     header = ["作品编号", "作品名称", "申报单位", "专家", "职称", "工作单位", "状态"]
     header += [f"{c.name}（{c.max_score}分）" for c in criteria]
     header += ["合计", "评语", "提交时间（北京时间）"]
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for s in sheets:
         values = {i.criterion_id: float(i.value) for i in s.items}
         x = s.expert
-        ws.append([s.entry_id, s.entry.title, s.entry.unit.name, x.display_name or x.username, x.title,
+        append_row(ws, [s.entry_id, s.entry.title, s.entry.unit.name, x.display_name or x.username, x.title,
                    x.affiliation, s.state.label] + [values.get(c.id) for c in criteria]
                   + [float(s.total), s.comment, format_beijing(s.submitted_at)])
     ws.freeze_panes = "A2"

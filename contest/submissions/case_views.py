@@ -25,7 +25,7 @@ from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError, count_by_state
 from contest.submissions.models import Case, EntryKind, EntryState
 from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
-from contest.core.downloads import DOCX_MIME
+from contest.core.downloads import DOCX_MIME, download_name
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -193,7 +193,8 @@ def _docx_response(data: bytes, filename: str):
 def export_docx(case_id: int):
     """The filled 申报表 as Word, laid out like 附件1."""
     case = own_entry(Case, case_id)
-    return _docx_response(case_docx_bytes(case), f"附件1申报表-{case.unit.name}-{case.title[:40]}.docx")
+    return _docx_response(case_docx_bytes(case),
+                          download_name(f"附件1申报表-{case.unit.name}-{case.title[:40]}", ".docx"))
 
 
 @bp.route("/template.docx")

@@ -23,7 +23,7 @@ from contest.submissions.models import Video
 from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
 from contest.submissions.video_forms import ActionForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
-from contest.core.downloads import DOCX_MIME
+from contest.core.downloads import DOCX_MIME, download_name
 
 bp = Blueprint("videos", __name__, url_prefix="/videos")
 
@@ -192,4 +192,4 @@ def word(video_id: int):
     video = own_entry(Video, video_id)
     data = video_docx_bytes(video)
     return send_file(BytesIO(data), mimetype=DOCX_MIME, as_attachment=True,
-                     download_name=f"附件2_{video.title or '短视频'}.docx"[:120])
+                     download_name=download_name(f"附件2_{video.title or '短视频'}", ".docx", limit=120))

@@ -181,6 +181,16 @@ def test_quota_dashboard_and_export(app, login_as):
     assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]
 
 
+def test_quota_export_keeps_formula_like_unit_names_as_text(app, login_as):
+    org = make_organizer()
+    contest = make_contest()
+    make_case(contest, make_unit('=HYPERLINK("http://evil.example","点此核对")', UnitKind.DISTRICT))
+    db.session.commit()
+    ws = load_workbook(io.BytesIO(login_as(org).get("/admin/quotas.xlsx").data)).active
+    cell = next(r[0] for r in ws.iter_rows(min_row=2) if "HYPERLINK" in str(r[0].value))
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil.example","点此核对")', "s")
+
+
 def test_unit_home_shows_own_quota(app, login_as):
     contest = make_contest()
     unit = make_unit("碑林区", UnitKind.DISTRICT)

@@ -5,6 +5,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -639,3 +640,39 @@ def test_demo_seeds_realistic_cases(app):
     actions = db.session.scalars(sa.select(AuditLog.action).where(
         AuditLog.action.like("case_%"), AuditLog.contest_id == ctx["contest"].id)).all()
     assert sorted(actions) == ["case_created"] * 10 + ["case_submitted"] * 9 + ["case_updated"] * 9 + ["case_withdrawn"]
+
+
+def _form_with_two_line_title(first: str, second: str) -> bytes:
+    from contest.documents.case_form import render_case_form
+
+    doc = Document(io.BytesIO(render_case_form(dict(FORM, unit_name="雁塔区"))))
+    cell = doc.tables[0].rows[4].cells[1]
+    cell.text = first
+    cell.add_paragraph(second)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_import_joins_a_title_typed_over_two_lines_and_form_downloads(world, login_as):
+    c = login_as(world["user_a"])
+    data = _form_with_two_line_title("信用承诺替代证明", "助企纾困")
+    resp = c.post("/cases/import", data={"document": (io.BytesIO(data), "附件1.docx")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 302
+    case = db.session.get(Case, int(re.search(r"/cases/(\d+)/edit", resp.headers["Location"]).group(1)))
+    assert case.title == "信用承诺替代证明助企纾困"
+    resp = c.get(f"/cases/{case.id}/form.docx")
+    assert resp.status_code == 200
+    assert unquote(resp.headers["Content-Disposition"].split("''", 1)[1]) == "附件1申报表-雁塔区-信用承诺替代证明助企纾困.docx"
+
+
+def test_form_downloads_when_title_has_a_control_character(world, login_as):
+    c = login_as(world["user_a"])
+    resp = new_case(c, title="信用承诺\r\n替代\x0b证明")
+    assert resp.status_code == 302, text(resp)
+    cid = case_id_from(resp)
+    for client in (c, login_as(world["organizer"])):
+        resp = client.get(f"/cases/{cid}/form.docx")
+        assert resp.status_code == 200
+        assert unquote(resp.headers["Content-Disposition"].split("''", 1)[1]) == "附件1申报表-雁塔区-信用承诺 替代 证明.docx"

@@ -321,3 +321,48 @@ def test_cli_export_raw(app, scenario):
                  and s["expert_id"] == scenario.experts[0].id)
     assert first["total"] == "80.00"
     assert first["items"] == [{"criterion_id": crit.id, "criterion": "创新性", "max_score": 40, "value": "35.50"}]
+
+
+# ---------------------------------------------------------------- formula injection and number formats
+
+EVIL_TITLE = '=HYPERLINK("http://evil.example","点此核对")'
+
+
+def test_excel_keeps_formula_like_titles_and_unit_names_as_text(scenario, org):
+    case0 = scenario.cases[0]
+    case0.title = EVIL_TITLE
+    case0.unit.name = "=1+1"
+    db.session.commit()
+    wb = load_workbook(io.BytesIO(org.get(f"/ranking/{scenario.contest.id}/case/ranking.xlsx").data))
+    ws = wb["排名"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == case0.id)
+    assert (row[2].value, row[2].data_type) == (EVIL_TITLE, "s")
+    assert (row[3].value, row[3].data_type) == ("=1+1", "s")
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+    assert (row[0].value, row[0].data_type) == (1, "n")  # numbers stay numbers
+
+
+def test_csv_exports_prefix_formula_like_fields(app, scenario, org):
+    case1 = scenario.cases[1]  # has valid and invalid votes
+    case1.title = EVIL_TITLE
+    case1.unit.name = "@SUM(1+1)"
+    db.session.commit()
+    text = org.get(f"/ranking/{scenario.contest.id}/votes.csv").get_data().decode("utf-8-sig")
+    rows = [r for r in csv.reader(io.StringIO(text)) if r[1] == str(case1.id)]
+    assert len(rows) == 65 and {r[3] for r in rows} == {"'" + EVIL_TITLE}
+    zf = zipfile.ZipFile(io.BytesIO(org.get(f"/ranking/{scenario.contest.id}/submissions.zip").get_data()))
+    listing = list(csv.reader(io.StringIO(zf.read("清单.csv").decode("utf-8-sig"))))
+    line = next(r for r in listing[1:] if r[2] == str(case1.id))
+    assert line[0] == "'@SUM(1+1)" and line[3] == "'" + EVIL_TITLE
+
+
+def test_excel_formats_every_score_column_and_leaves_counts_integer(scenario, org):
+    wb = load_workbook(io.BytesIO(org.get(f"/ranking/{scenario.contest.id}/case/ranking.xlsx").data))
+    ws = wb["排名"]
+    header = [c.value for c in ws[1]]
+    first = {h: c for h, c in zip(header, ws[2])}
+    score_cols = ["投票得分", f"专家张专家（{scenario.experts[0].id}）", f"专家李专家（{scenario.experts[1].id}）",
+                  "专家得分", "最终得分"]
+    assert {h: first[h].number_format for h in score_cols} == {h: "0.00" for h in score_cols}
+    assert {h: first[h].number_format for h in ("排名", "作品编号", "有效票数", "有效评分份数")} == {
+        h: "General" for h in ("排名", "作品编号", "有效票数", "有效评分份数")}

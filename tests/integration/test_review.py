@@ -399,6 +399,20 @@ def test_progress_matrix_reminders_and_export(world, login_as):
     assert services.submitted_totals(w["contest"].id, EntryKind.VIDEO) == {}
 
 
+def test_export_keeps_formula_like_comments_and_titles_as_text(world, login_as):
+    w = world
+    w["case1"].title = "=1+2"
+    db.session.commit()
+    evil = '=HYPERLINK("http://evil.example","点此核对")'
+    login_as(w["e1"]).post(f"/review/entries/{w['case1'].id}",
+                           data=scores(w["crit"], ["30", "30", "20", "20"], comment=evil, submit_sheet="1"))
+    ws = load_workbook(io.BytesIO(login_as(w["org"]).get("/review/export.xlsx?kind=case").data)).active
+    row = ws[2]
+    assert (row[1].value, row[1].data_type) == ("=1+2", "s")
+    assert (row[12].value, row[12].data_type) == (evil, "s")
+    assert (row[11].value, row[11].data_type) == (100, "n")
+
+
 def test_submitted_totals_lists_each_submitted_sheet(world, login_as):
     w = world
     login_as(w["e1"]).post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))

@@ -535,3 +535,15 @@ def test_needs_web_rendition():
     assert transcode.needs_web_rendition("mp4", "hevc", "aac") is True
     assert transcode.needs_web_rendition("mov", "h264", "aac") is True
     assert transcode.needs_web_rendition("mp4", "h264", "pcm_s16le") is True
+
+
+def test_word_export_name_is_cleaned_and_cut_before_the_extension(unit_client, videos):
+    from urllib.parse import unquote
+
+    video = create(unit_client)
+    video.title = "诚信\n小店" + "长" * 150
+    db.session.commit()
+    resp = unit_client.get(f"/videos/{video.id}/form.docx")
+    assert resp.status_code == 200
+    name = unquote(resp.headers["Content-Disposition"].split("''", 1)[1])
+    assert name == "附件2_诚信 小店" + "长" * 106 + ".docx" and len(name) == 120
