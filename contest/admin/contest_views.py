@@ -10,7 +10,7 @@ from flask_login import current_user
 from contest.accounts.models import UnitKind
 from contest.admin.blueprint import bp
 from contest.admin.forms import OVERRIDE_ACTIONS, ConfirmForm, ContestSettingsForm, NewContestForm, OverrideForm, ScheduleForm
-from contest.contests.context import get_current_contest, set_current_contest
+from contest.contests.context import get_current_contest, get_public_contest, set_current_contest
 from contest.contests.models import PHASE_ORDER, Contest, Override, Phase
 from contest.contests.phases import PHASE_STATE_LABELS
 from contest.contests.services import (ContestError, SETTING_FIELDS, create_contest, default_schedule,
@@ -31,10 +31,12 @@ def _get_contest(contest_id: int) -> Contest:
 
 @bp.route("/contests")
 def contests():
-    """All contests; the current one is marked and any other can be switched to."""
+    """All contests; this session's current one is marked and any other can be switched to. Also names
+    the contest units, experts and the public see (by the schedule, not by the switch)."""
     items = db.session.scalars(sa.select(Contest).order_by(Contest.id.desc())).all()
     current = get_current_contest()
     return render_template("admin/contests.html", contests=items, current=current, form=ConfirmForm(),
+                           public=get_public_contest(),
                            states={c.id: phase_states(c, now()) for c in items}, state_labels=PHASE_STATE_LABELS)
 
 
@@ -58,14 +60,15 @@ def contest_new():
         else:
             set_current_contest(contest)
             db.session.commit()
-            flash(f"已创建活动“{contest.title}”，并切换为当前活动。请检查设置和时间安排。", "success")
+            flash(f"已创建活动“{contest.title}”，并切换为当前活动。请检查设置和时间安排。"
+                  "公众与申报单位看到的活动按时间安排确定，不随切换改变。", "success")
             return redirect(url_for("admin.contest_settings", contest_id=contest.id))
     return render_template("admin/contest_new.html", form=form)
 
 
 @bp.route("/contests/<int:contest_id>/switch", methods=["POST"])
 def contest_switch(contest_id: int):
-    """Make this contest the one every page of this session is about."""
+    """Make this contest the one every page of this organizer's session is about (others are not affected)."""
     contest = _get_contest(contest_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

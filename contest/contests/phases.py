@@ -75,3 +75,29 @@ def validate_weights(vote_pct: int, expert_pct: int) -> list[str]:
     elif vote_pct + expert_pct != 100:
         errors.append(f"网络投票权重与专家评审权重之和必须为 100（现为 {vote_pct + expert_pct}）。")
     return errors
+
+
+def public_contest_id(starts: Iterable[tuple[int, Optional[datetime]]], now: datetime) -> Optional[int]:
+    """The contest everyone but organizers is shown: ``starts`` pairs each contest id with its
+    earliest phase start (naive UTC, None when it has no window); ``now`` is naive UTC.
+
+    The most recently started contest (earliest start <= now, latest such start wins), so setting up
+    next year's contest does not pull units, experts and voters away from the one that is running;
+    when none has started yet, the one starting soonest. Ties go to the higher id (the newer
+    contest). A contest without any window is only chosen when no contest has one (the newest of
+    them). None when ``starts`` is empty. Naive UTC compares the same as Beijing time, so the
+    boundary is the Beijing start instant.
+    """
+    started, upcoming, undated = [], [], []
+    for contest_id, start in starts:
+        if start is None:
+            undated.append(contest_id)
+        elif start <= now:
+            started.append((start, contest_id))
+        else:
+            upcoming.append((start, -contest_id))
+    if started:
+        return max(started)[1]
+    if upcoming:
+        return -min(upcoming)[1]
+    return max(undated, default=None)

@@ -77,6 +77,17 @@ def create_notice_2024_contest(*, actor: Optional[User], now: datetime) -> Conte
     )
 
 
+def public_contest(now: datetime) -> Optional[Contest]:
+    """The contest units, experts and the public see at ``now`` (naive UTC): the rule of
+    ``phases.public_contest_id`` over each contest's earliest phase start. None when there is none."""
+    rows = db.session.execute(
+        sa.select(Contest.id, sa.func.min(PhaseWindow.starts_at))
+        .outerjoin(PhaseWindow, PhaseWindow.contest_id == Contest.id)
+        .group_by(Contest.id)).all()
+    contest_id = phases.public_contest_id([(cid, start) for cid, start in rows], now)
+    return db.session.get(Contest, contest_id) if contest_id is not None else None
+
+
 def _window_value(w: PhaseWindow) -> phases.Window:
     return phases.Window(w.phase.value, w.starts_at, w.ends_at, w.override.value if w.override else None)
 
