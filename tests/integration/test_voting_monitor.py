@@ -3,12 +3,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from contest.accounts.models import Role
+from contest.contests.models import CaptchaMode, Phase
 from contest.core.models import AuditLog
 from contest.core.timeutil import utcnow
 from contest.extensions import db
 from contest.voting import monitor, policy
 from contest.voting.models import Vote
-from tests.factories import add_votes, make_expert, make_organizer, make_user
+from tests.factories import add_votes, make_contest, make_expert, make_organizer, make_user, open_schedule
 from tests.integration.voting_support import Visitor, count_of, passed_case, voting_contest
 
 
@@ -143,8 +144,10 @@ def test_policy_settings_saved_and_audited(app, login_as):
 
 def test_hourly_series_counts_valid_votes_per_clock_hour(app, login_as, clock):
     now = clock.set(datetime(2024, 5, 10, 6, 30, 15))  # window: 2024-05-09 07:00 <= t < 2024-05-10 07:00 (UTC)
-    elsewhere = passed_case(voting_contest())  # an older contest: its votes never count here
-    contest = voting_contest()
+    elsewhere = passed_case(voting_contest())  # another contest: its votes never count here
+    # The contest whose voting runs at the frozen clock (the other one's schedule is around the real
+    # time): the one the monitor page shows an organizer who has not picked a contest.
+    contest = make_contest(schedule=open_schedule(Phase.VOTING, now=now), captcha_mode=CaptchaMode.OFF)
     case, other = passed_case(contest), passed_case(contest)
     org = make_organizer()
     add_votes(elsewhere, 4, now=datetime(2024, 5, 9, 12, 0))
