@@ -1,5 +1,6 @@
 """Demo short videos: one valid 2-minute 1080×1920 test-pattern clip is made with ffmpeg once and
-uploaded through the real service (ffprobe check, poster, thumbnail) for each demo entry.
+uploaded through the real service (ffprobe check, poster, thumbnail) for each demo entry; each
+submitted one also gets the generated stamped-scan image of its 附件2 form, as the notice requires.
 
 Submitted videos are left 待初筛 here: the screening seeder (which runs next) decides them through the
 real 初筛 service, as it does the cases."""
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from contest.demo.cases import make_demo_scan
 from contest.media.binaries import ffmpeg_path
 from contest.submissions import video_services as svc
 
@@ -58,6 +60,7 @@ def seed(ctx: dict) -> None:
     created = []
     try:
         clip = make_demo_clip(work / "clip.mp4")
+        scan = make_demo_scan(work / "scan.png")
         for username, title, category, director, synopsis, intro, submitted in VIDEOS:
             user = users.get(username)
             if user is None:
@@ -72,6 +75,9 @@ def seed(ctx: dict) -> None:
             if not upload.verdict.ok:
                 raise RuntimeError(f"demo clip refused: {upload.verdict.reasons}")
             if submitted:
+                with open(scan, "rb") as fh:
+                    svc.attach_scan(video, contest, fh, original_name=f"{title}（盖章扫描件）.png", actor=user,
+                                    now=now, upload_root=upload_root, max_bytes=current_app.config["MAX_SCAN_BYTES"])
                 svc.submit_video(video, contest, declared=True, actor=user, now=now)
             created.append(video)
     finally:

@@ -1,6 +1,7 @@
 """附件2 form. Validation of content lives in video_rules (the service enforces it); the form only
 collects values, so a garbage POST yields Chinese messages, never an English WTForms default."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -42,6 +43,12 @@ class VideoForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     declaration = BooleanField(DECLARATION_TEXT)
+
+
+class ScanForm(FlaskForm):
+    scan = FileField("加盖单位公章的推荐表扫描件",
+                     validators=[FileRequired("请选择要上传的扫描件（PDF、JPG 或 PNG）。")],
+                     render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
 
 
 class ActionForm(FlaskForm):

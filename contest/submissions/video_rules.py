@@ -2,7 +2,8 @@
 
 The same 字数 rule as the case form (contest.submissions.counting): 剧情摘要 ≤ 100 字,
 作品简介 ≤ 800 字. A draft needs only its title; submission needs every required field, an
-accepted video file and the originality declaration.
+accepted video file, the stamped scan of the form (the notice asks for the form 加盖单位公章 for
+both attachments) and the originality declaration.
 """
 from __future__ import annotations
 
@@ -53,7 +54,11 @@ def field_errors(data: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def submit_problems(data: dict[str, Any], *, has_accepted_video: bool, declared: bool) -> dict[str, str]:
+SCAN_MISSING = "请上传加盖单位公章的推荐表扫描件（PDF、JPG 或 PNG）。"
+
+
+def submit_problems(data: dict[str, Any], *, has_accepted_video: bool, has_scan: bool,
+                    declared: bool) -> dict[str, str]:
     """Everything that blocks submission, field -> Chinese message (empty dict: submittable)."""
     errors = field_errors(data)
     for name in REQUIRED_TO_SUBMIT:
@@ -62,6 +67,8 @@ def submit_problems(data: dict[str, Any], *, has_accepted_video: bool, declared:
             errors[name] = f"请选择{label}。" if name == "category" else f"请填写{label}。"
     if not has_accepted_video:
         errors["video_file"] = "请上传符合要求的视频文件（2–5 分钟，1080×1920 竖屏）。"
+    if not has_scan:
+        errors["scan"] = SCAN_MISSING
     if not declared:
         errors["declaration"] = "请勾选原创及内容合法合规声明。"
     return errors

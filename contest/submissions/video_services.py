@@ -1,4 +1,4 @@
-"""Video services (附件2): create, edit, upload the file, submit, withdraw, lists.
+"""Video services (附件2): create, edit, upload the file and the stamped scan, submit, withdraw, lists.
 
 Every write checks the submission window at ``now``, flushes and writes an audit entry; the
 request edge commits once. A refused upload leaves nothing behind: no file, no row.
@@ -17,6 +17,7 @@ from contest.contests.models import Contest
 from contest.extensions import db
 from contest.media import posters, probe, rules, storage, transcode
 from contest.media.models import StoredFile
+from contest.media.scans import store_scan
 from contest.submissions import lifecycle
 from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import EntryState, TranscodeState, Video, VideoCategory
@@ -116,7 +117,8 @@ def update_video(video: Video, contest: Contest, data: dict[str, Any], *, actor:
     values = _clean(data)
     merged = {**video_values(video), **values}
     if video.state == EntryState.SUBMITTED:
-        errors = submit_problems(merged, has_accepted_video=has_accepted_file(video), declared=True)
+        # The scan is checked at submission only (as for cases): it can be replaced, never removed.
+        errors = submit_problems(merged, has_accepted_video=has_accepted_file(video), has_scan=True, declared=True)
     else:
         errors = field_errors(merged)
     errors.update(_category_error(merged))
@@ -211,9 +213,37 @@ def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str |
     return poster, thumb
 
 
+def attach_scan(video: Video, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
+                now: datetime, upload_root: str | Path, max_bytes: int, ip: str = "") -> list[str]:
+    """Store the stamped scan of the 附件2 form and attach it (replacing an earlier one), as for cases.
+    Returns the storage keys of files to remove after the commit: the preview thumbnail ``store_scan``
+    makes for an image (videos show no scan preview). Raises SubmissionError when the window is
+    closed, ScanError/StorageError for a refused file (nothing stored)."""
+    lifecycle.require_editable(contest, now)
+    stored = store_scan(stream, original_name=original_name, upload_root=upload_root, max_bytes=max_bytes,
+                        unit_id=video.unit_id, uploaded_by_id=actor.id)
+    obsolete = []
+    if stored.thumb is not None:
+        obsolete.append(stored.thumb.storage_key)
+        db.session.delete(stored.thumb)
+    replaced = video.scan_file_id
+    video.scan_file_id = stored.scan.id
+    video.updated_at = now
+    detail: dict[str, Any] = {"scan_file_id": stored.scan.id, "content_type": stored.scan.content_type,
+                              "size": stored.scan.size, "sha256": stored.scan.sha256}
+    if replaced:
+        detail["replaced_file_id"] = replaced
+    lifecycle.reset_screening_after_change(video, detail)
+    db.session.flush()
+    lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip,
+                            summary=f"{video.title}：上传盖章扫描件", detail=detail)
+    return obsolete
+
+
 def completeness(video: Video, *, declared: bool = True) -> dict[str, str]:
     """What still blocks this video's submission (the declaration is assumed ticked by default)."""
-    return submit_problems(video_values(video), has_accepted_video=has_accepted_file(video), declared=declared)
+    return submit_problems(video_values(video), has_accepted_video=has_accepted_file(video),
+                           has_scan=video.scan_file_id is not None, declared=declared)
 
 
 def submit_video(video: Video, contest: Contest, *, declared: bool, actor: User, now: datetime,

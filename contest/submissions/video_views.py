@@ -15,13 +15,14 @@ from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
 from contest.media import storage, transcode
+from contest.media.scans import ScanError
 from contest.media.storage import StorageError, format_size
 from contest.submissions import video_services as svc
 from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import Video
 from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
-from contest.submissions.video_forms import ActionForm, SubmitForm, VideoForm
+from contest.submissions.video_forms import ActionForm, ScanForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
 from contest.core.downloads import DOCX_MIME, download_name
 
@@ -125,12 +126,42 @@ def upload(video_id: int):
 @bp.route("/<int:video_id>")
 @roles_required(Role.UNIT, Role.ORGANIZER)
 def detail(video_id: int):
-    video = own_entry(Video, video_id)
+    return _detail_page(own_entry(Video, video_id))
+
+
+def _detail_page(video: Video, status: int = 200, scan_form: ScanForm | None = None, loose=()):
     contest = db.session.get(Contest, video.contest_id)
     problems = svc.completeness(video)
     return render_template("submissions/video_detail.html", video=video, contest=contest, problems=problems,
-                           submit_form=SubmitForm(), action_form=ActionForm(), declaration=DECLARATION_TEXT,
-                           **submission_window(contest))
+                           submit_form=SubmitForm(), action_form=ActionForm(), scan_form=scan_form or ScanForm(),
+                           max_scan=format_size(current_app.config["MAX_SCAN_BYTES"]), loose_errors=list(loose),
+                           declaration=DECLARATION_TEXT, **submission_window(contest)), status
+
+
+@bp.route("/<int:video_id>/scan", methods=["POST"])
+@roles_required(Role.UNIT)
+def upload_scan(video_id: int):
+    """Upload the stamped scan of the 附件2 form (PDF/JPG/PNG, checked by content)."""
+    video, contest = unit_entry(Video, video_id)
+    form = ScanForm()
+    if not form.validate_on_submit():
+        return _detail_page(video, 400, scan_form=form)
+    upload = form.scan.data
+    try:
+        obsolete = svc.attach_scan(video, contest, upload.stream, original_name=upload.filename or "",
+                                   actor=current_user, now=clock_now(), upload_root=current_app.config["UPLOAD_ROOT"],
+                                   max_bytes=current_app.config["MAX_SCAN_BYTES"], ip=client_ip())
+    except (ScanError, StorageError) as exc:
+        db.session.rollback()
+        form.scan.errors = [str(exc)]
+        return _detail_page(video, 400, scan_form=form)
+    except SubmissionError as exc:
+        db.session.rollback()
+        return _detail_page(video, 409, loose=[str(exc)])
+    db.session.commit()
+    storage.remove_keys(obsolete, current_app.config["UPLOAD_ROOT"])
+    flash("盖章扫描件已上传。", "success")
+    return redirect(url_for("videos.detail", video_id=video.id))
 
 
 @bp.route("/<int:video_id>/status")

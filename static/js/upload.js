@@ -1,8 +1,29 @@
 // Streaming video upload: the raw file is the body of one PUT (no multipart, no buffering on the
 // server), with the CSRF token in X-CSRFToken. Shows percentage and speed; says clearly when the
 // connection drops. Markup: templates/submissions/video_form.html (.upload[data-upload-url]).
+// The form fields share the page (form[data-unsaved-guard]): typed text must survive an upload, so
+// a finished upload only moves on to the video page when the form has nothing unsaved, and leaving
+// the page warns while the form has unsaved changes or an upload is running.
 (function () {
   "use strict";
+  var uploading = 0;
+  var guard = null;
+  function serialize(form) { return new URLSearchParams(new FormData(form)).toString(); }
+  function guardForm(form) {
+    var saved = serialize(form);
+    var submitting = false;
+    form.addEventListener("submit", function (ev) {
+      if (uploading > 0 && !window.confirm("视频还在上传。现在保存会离开本页并中断上传，视频文件不会保存。确定要保存并中断上传吗？")) {
+        ev.preventDefault();
+        return;
+      }
+      submitting = true;
+    });
+    return {
+      dirty: function () { return !submitting && serialize(form) !== saved; },
+      leaving: function () { return submitting; }
+    };
+  }
   function fmtBytes(n) {
     if (n >= 1073741824) { return (n / 1073741824).toFixed(2) + " GB"; }
     if (n >= 1048576) { return (n / 1048576).toFixed(1) + " MB"; }
@@ -66,13 +87,27 @@
         }
         if (p === 100) { show(box, "", "上传完成，正在检测视频（时长、分辨率）……"); }
       });
-      function done() { cancel.hidden = true; start.disabled = false; input.disabled = false; xhr = null; }
+      function done() { cancel.hidden = true; start.disabled = false; input.disabled = false; xhr = null; uploading -= 1; }
       xhr.addEventListener("load", function () {
         var data = null;
         try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
         if (xhr.status === 200 && data && data.ok) {
-          show(box, "ok", data.message || "上传成功。");
-          if (data.redirect) { setTimeout(function () { window.location.href = data.redirect; }, 1200); }
+          if (guard && guard.dirty()) {
+            show(box, "ok", (data.message || "上传成功。") + "表单中还有未保存的修改，请点击“保存”后再离开本页。");
+            if (data.redirect) {
+              var a = document.createElement("a");
+              a.href = data.redirect; a.className = "button small upload-view"; a.textContent = "查看作品";
+              box.querySelector(".upload-message p").appendChild(document.createTextNode(" "));
+              box.querySelector(".upload-message p").appendChild(a);
+            }
+          } else {
+            show(box, "ok", data.message || "上传成功。");
+            if (data.redirect) {
+              setTimeout(function () {
+                if (!(guard && guard.dirty())) { window.location.href = data.redirect; }
+              }, 1200);
+            }
+          }
         } else if (data && (data.reasons || data.error)) {
           show(box, "err", "未保存：视频不符合要求。", data.reasons || [data.error]);
         } else if (xhr.status === 413) {
@@ -90,11 +125,21 @@
         show(box, "err", "已取消上传，文件未保存。");
         done();
       });
+      uploading += 1;
       xhr.send(file);
     });
     cancel.addEventListener("click", function () { if (xhr) { xhr.abort(); } });
   }
   document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-unsaved-guard]");
+    if (form) { guard = guardForm(form); }
+    window.addEventListener("beforeunload", function (ev) {
+      if (guard && guard.leaving()) { return; }
+      if (uploading > 0 || (guard && guard.dirty())) {
+        ev.preventDefault();
+        ev.returnValue = "";  // the browser shows its own "leave this page?" text
+      }
+    });
     document.querySelectorAll(".upload[data-upload-url]").forEach(setup);
   });
 })();

@@ -209,8 +209,9 @@ def test_whole_story(story, new_desktop, phone, shot, page_errors):
         assert [case.part_problem, case.part_measures, case.part_effects] == PARTS
 
     # 3. The unit enters its short video (附件2) and uploads the file, watching the progress bar
-    #    (the upload is throttled to 1 MB/s so that the bar has something to show).
-    need(live, page_errors, "video upload", "videos.new", "videos.upload", "videos.submit")
+    #    (the upload is throttled to 1 MB/s so that the bar has something to show), then the stamped
+    #    scan of the 附件2 form, and submits.
+    need(live, page_errors, "video upload", "videos.new", "videos.upload", "videos.upload_scan", "videos.submit")
     unit.goto(live("/videos/new"))
     unit.fill("#title", VIDEO_TITLE)
     unit.select_option("#category", label="纪实类")
@@ -245,6 +246,9 @@ def test_whole_story(story, new_desktop, phone, shot, page_errors):
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
     unit.wait_for_url(re.compile(rf"/videos/{video_id}$"))
+    unit.set_input_files("input[name=scan]", str(scan))
+    unit.click("form[action$='/scan'] button[type=submit]")
+    assert "盖章扫描件已上传" in flash_text(unit), flash_text(unit)
     unit.check("#declaration")
     unit.click("form[action$='/submit'] button[type=submit]")
     unit.wait_for_load_state("domcontentloaded")
@@ -255,6 +259,7 @@ def test_whole_story(story, new_desktop, phone, shot, page_errors):
         assert (video.title, video.state) == (VIDEO_TITLE, EntryState.SUBMITTED), flash_text(unit)
         assert video.video_file.size == clip.stat().st_size
         assert round(video.duration_seconds) == 150
+        assert video.scan_file is not None and video.scan_file.size == scan.stat().st_size
 
     # 4. The organizer closes submissions, opens 初筛 and passes both entries.
     need(live, page_errors, "screening", "screening.detail", "admin.contest_override")

@@ -82,6 +82,36 @@ def test_reject_with_reason_and_unit_sees_it(app, login_as):
     assert "不通过" in html and "原因：与信用体系建设无关" in html
 
 
+def test_rejected_reason_shown_to_unit_on_detail_and_list_pages(app, login_as):
+    contest, org, case, video, draft = _setup()
+    reason = "与信用体系建设无关<b>请修改</b>"
+    escaped = "原因：与信用体系建设无关&lt;b&gt;请修改&lt;/b&gt;"
+    c = login_as(org)
+    for entry in (case, video):
+        c.post(f"/screening/{entry.id}", data={"decision": "rejected", "reason": reason})
+    assert _status(case.id) == (ScreeningStatus.REJECTED, reason)
+    case_unit = make_user(Role.UNIT, unit=db.session.get(Entry, case.id).unit)
+    video_unit = make_user(Role.UNIT, unit=db.session.get(Entry, video.id).unit)
+    db.session.commit()
+    u = login_as(case_unit)
+    for url in (f"/cases/{case.id}", "/cases/"):
+        page = u.get(url).get_data(as_text=True)
+        assert "不通过" in page and escaped in page and "<b>请修改" not in page, url
+    u = login_as(video_unit)
+    for url in (f"/videos/{video.id}", "/videos/"):
+        page = u.get(url).get_data(as_text=True)
+        assert "不通过" in page and escaped in page and "<b>请修改" not in page, url
+
+
+def test_passed_outcome_shown_to_unit_without_reason(app, login_as):
+    contest, org, case, video, draft = _setup()
+    login_as(org).post(f"/screening/{video.id}", data={"decision": "passed", "reason": ""})
+    unit_user = make_user(Role.UNIT, unit=db.session.get(Entry, video.id).unit)
+    db.session.commit()
+    page = login_as(unit_user).get(f"/videos/{video.id}").get_data(as_text=True)
+    assert "初筛结果：" in page and "已进入网络投票和专家评审。" in page and "原因：" not in page
+
+
 def test_empty_or_garbage_post_does_not_500(app, login_as):
     contest, org, case, video, draft = _setup()
     c = login_as(org)

@@ -14,6 +14,10 @@ def test_demo_videos_are_real_checked_uploads(app):
     assert len(videos) == 6
     assert all(v.probe["ok"] and v.poster_file_id and v.thumb_file_id for v in videos)
     assert {v.duration_label for v in videos} == {"2分5秒"}
+    # Submitted ones carry the stamped scan of their 附件2 form; the draft has none.
+    assert {v.title: v.scan_file is not None and v.scan_file.purpose == "scan" for v in videos} == {
+        v.title: v.state != EntryState.DRAFT for v in videos}
+    assert any(v.state == EntryState.DRAFT for v in videos)
     public = [v for v in videos if v.state == EntryState.SUBMITTED and v.screening_status == ScreeningStatus.PASSED]
     # The screening seeder passes these four; the last submitted one stays 待初筛.
     assert {v.title for v in public} == {"诚信小店", "信易贷：数据多跑路，企业少跑腿", "信用修复，重新出发", "守信小课堂"}

@@ -73,6 +73,19 @@ def put_file(client, video_id, body, name="作品.mp4", **kw):
                       content_type="application/octet-stream", csrf=False, **kw)
 
 
+def png_scan() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (600, 850), (250, 250, 250)).save(out, "PNG")
+    return out.getvalue()
+
+
+def put_scan(client, video_id, body: bytes | None = None, name="推荐表盖章.png"):
+    return client.post(f"/videos/{video_id}/scan", data={"scan": (io.BytesIO(body or png_scan()), name)},
+                       content_type="multipart/form-data")
+
+
 def files_on_disk(app) -> list[Path]:
     root = Path(app.config["UPLOAD_ROOT"])
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
@@ -368,6 +381,7 @@ def test_submit_needs_file_and_declaration(unit_client, videos):
     resp = unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"}, follow_redirects=True)
     assert "请上传符合要求的视频文件" in resp.get_data(as_text=True)
     put_file(unit_client, video.id, videos["portrait"])
+    assert put_scan(unit_client, video.id).status_code == 302
     resp = unit_client.post(f"/videos/{video.id}/submit", data={}, follow_redirects=True)
     assert "请勾选原创及内容合法合规声明" in resp.get_data(as_text=True)
     db.session.refresh(video)
@@ -379,16 +393,66 @@ def test_submit_needs_file_and_declaration(unit_client, videos):
     assert video.commitment_at is not None and video.commitment_by_id is not None
     actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.target_type == "video", AuditLog.target_id == video.id)
                                  .order_by(AuditLog.id)).all()
-    assert actions == ["video_created", "video_updated", "video_submitted"]
+    assert actions == ["video_created", "video_updated", "video_updated", "video_submitted"]
     # Withdraw and it leaves the submitted state.
     unit_client.post(f"/videos/{video.id}/withdraw", data={})
     db.session.refresh(video)
     assert video.state == EntryState.WITHDRAWN
 
 
+def test_submit_without_stamped_scan_refused_then_accepted_with_it(unit_client, videos):
+    video = create(unit_client)
+    put_file(unit_client, video.id, videos["portrait"])
+    page = unit_client.get(f"/videos/{video.id}").get_data(as_text=True)
+    assert "请上传加盖单位公章的推荐表扫描件（PDF、JPG 或 PNG）。" in page
+    resp = unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"}, follow_redirects=True)
+    assert "请上传加盖单位公章的推荐表扫描件（PDF、JPG 或 PNG）。" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).state == EntryState.DRAFT
+    resp = put_scan(unit_client, video.id, name="推荐表盖章.png")
+    assert resp.status_code == 302
+    assert "盖章扫描件已上传。" in unit_client.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"}, follow_redirects=True)
+    assert "作品已提交" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).state == EntryState.SUBMITTED
+
+
+def test_video_scan_is_private_and_keeps_no_thumbnail(app, unit_client, world, login_as):
+    video = create(unit_client)
+    assert put_scan(unit_client, video.id).status_code == 302
+    db.session.expire_all()
+    scan = db.session.get(Video, video.id).scan_file
+    assert (scan.purpose, scan.content_type, scan.original_name, scan.unit_id) == (
+        "scan", "image/png", "推荐表盖章.png", world["unit"].id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)
+                             .where(StoredFile.purpose == "scanthumb")) == 0
+    assert len(files_on_disk(app)) == 1
+    page = unit_client.get(f"/videos/{video.id}").get_data(as_text=True)
+    assert f'href="/files/{scan.id}"' in page and "推荐表盖章.png" in page
+    with unit_client.get(f"/files/{scan.id}") as resp:
+        assert resp.status_code == 200
+    other = login_as(world["other"])
+    assert other.get(f"/files/{scan.id}").status_code == 404
+    assert put_scan(other, video.id).status_code == 404
+    assert app.test_client().get(f"/files/{scan.id}").status_code == 404
+    with login_as(world["organizer"]).get(f"/files/{scan.id}") as resp:
+        assert resp.status_code == 200
+
+
+def test_video_scan_not_pdf_or_image_refused(unit_client):
+    video = create(unit_client)
+    resp = put_scan(unit_client, video.id, body=b"just some text, not a scan", name="扫描件.pdf")
+    assert resp.status_code == 400
+    assert "扫描件须为 PDF、JPG 或 PNG 文件" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).scan_file_id is None
+
+
 def test_changing_a_screened_video_resets_screening_and_is_audited(unit_client, world, videos):
     video = create(unit_client)
     put_file(unit_client, video.id, videos["portrait"])
+    put_scan(unit_client, video.id)
     unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"})
 
     def screened(status: ScreeningStatus) -> None:
@@ -417,6 +481,7 @@ def test_changing_a_screened_video_resets_screening_and_is_audited(unit_client, 
 def test_resubmitting_a_withdrawn_passed_video_needs_screening_again(unit_client, world, videos):
     video = create(unit_client)
     put_file(unit_client, video.id, videos["portrait"])
+    put_scan(unit_client, video.id)
     unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"})
     v = db.session.get(Video, video.id)
     v.screening_status, v.screened_at, v.screened_by_id = ScreeningStatus.PASSED, utcnow(), world["organizer"].id
