@@ -244,7 +244,9 @@ def parse_case_form(data: bytes) -> ParsedForm:
         if key == "themes":
             result["themes"] = parse_themes("\n".join(lines))
         elif key == "content":
-            result.update(parse_content(lines))
+            content, content_warnings = parse_content(lines)
+            result.update(content)
+            warnings.extend(content_warnings)
         elif key == "recommender_opinion":
             text = "\n".join(lines)
             result[key] = normalize_text(re.sub(r"[（(]\s*盖\s*章\s*[）)]", "", text))
@@ -299,34 +301,78 @@ def parse_themes(text: str) -> list[str]:
     return chosen
 
 
-_HEADING = re.compile(r"^\s*([一二三])\s*[、.．,，]\s*")
+# The part headings of 案例内容: "一、" as in the template, or "（一）" when a unit numbered them that way.
+# A document uses one style for its part headings (the first one found); the other style is then
+# ordinary text (sub-points such as "（一）建立……" inside a part).
+_HEADING_STYLES = (
+    re.compile(r"^\s*([一二三])\s*[、.．,，]\s*"),
+    re.compile(r"^\s*[（(]\s*([一二三])\s*[）)]\s*"),
+)
+_NUMBERS = "一二三"
+_TEMPLATE_HINTS = tuple(re.sub(r"\s", "", h) for h in (CONTENT_HINT, *(hint for *_x, hint in PARTS)))
 
 
-def parse_content(lines: list[str]) -> dict[str, str]:
-    """Split 案例内容 into its three parts by the headings 一、二、三 (hint lines dropped)."""
+def _is_template_hint(line: str) -> bool:
+    """Whether ``line`` is one of the template's hints ("2000字以内，需按照模板要求撰写案例", a part's hint),
+    with or without its brackets and spaces, as units leave them in the filled form."""
+    text = re.sub(r"[\s（）()]", "", line)
+    return len(text) >= 6 and any(hint in text or text in hint for hint in _TEMPLATE_HINTS)
+
+
+def _heading_style(lines: list[str]) -> Optional[re.Pattern]:
+    for style in _HEADING_STYLES:
+        if any(style.match(line) for line in lines):
+            return style
+    return None
+
+
+def parse_content(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Split 案例内容 into its three parts by their numbered headings, and say what needs checking.
+
+    A heading is recognised by its number (一/二/三 in order, "一、" or "（一）"), whatever its words: the
+    template's own words (or a shortened form of them) and its bracketed hint are removed, other words
+    are kept as the part's first line. No text is ever dropped: text before the first heading (other
+    than the template's hint) goes to the first part. Returns (parts, warnings in Chinese)."""
     parts = {name: [] for name, *_ in PARTS}
-    by_number = {number: (name, heading, hint) for name, number, heading, hint in PARTS}
-    current: Optional[str] = None
+    by_number = {number: (name, heading) for name, number, heading, _hint in PARTS}
+    first = PARTS[0][0]
+    style = _heading_style(lines)
+    current: Optional[int] = None  # index in _NUMBERS of the part being read
+    unplaced = reworded = False
     for line in lines:
-        m = _HEADING.match(line)
-        if m and m.group(1) in by_number:
-            name, heading, hint = by_number[m.group(1)]
+        m = style.match(line) if style else None
+        if m and (current is None or _NUMBERS.index(m.group(1)) > current):
+            current = _NUMBERS.index(m.group(1))
+            name, heading = by_number[m.group(1)]
             rest = line[m.end():].strip()
-            if rest.startswith(heading):
-                current = name
-                rest = rest[len(heading):]
+            words = re.match(r"[^（(：:]*", rest).group(0).strip()
+            if words and (heading.startswith(words) or words.startswith(heading)):
+                rest = rest[len(words):]
                 rest = re.sub(r"^\s*[（(][^）)]*[）)]", "", rest)  # the template's hint in brackets
                 rest = rest.lstrip(" ：:\u3000")
-                if rest:
-                    parts[name].append(rest)
-                continue
-        if current is None:
-            continue  # the hint above the headings
-        stripped = line.strip()
-        if re.fullmatch(r"[（(][^）)]*[）)]", stripped) and any(h in stripped for *_x, h in PARTS):
+            elif rest:
+                reworded = True
+            if rest:
+                parts[name].append(rest)
             continue
-        parts[current].append(stripped)
-    return {name: normalize_text("\n".join(v)) for name, v in parts.items()}
+        stripped = line.strip()
+        if _is_template_hint(stripped):
+            continue
+        if current is None:
+            if stripped:
+                unplaced = True
+            parts[first].append(stripped)
+        else:
+            parts[by_number[_NUMBERS[current]][0]].append(stripped)
+    warnings = []
+    first_label = f"{PARTS[0][1]}、{PARTS[0][2]}"
+    if style is None and unplaced:
+        warnings.append(f"案例内容中未找到“一、二、三”分段小标题，全部内容已放入“{first_label}”，请按三部分核对后分开填写。")
+    elif unplaced:
+        warnings.append(f"案例内容第一个小标题之前的文字已放入“{first_label}”，请核对。")
+    if reworded:
+        warnings.append("案例内容的小标题与模板不一致，已按序号分段并保留原小标题文字，请核对三部分内容。")
+    return {name: normalize_text("\n".join(v)) for name, v in parts.items()}, warnings
 
 
 def blank_form_bytes() -> bytes:

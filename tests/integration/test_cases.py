@@ -529,6 +529,25 @@ def test_case_docx_bytes_for_ranking_export(world):
     assert doc.tables[0].rows[4].cells[1].text == "导出测试"
 
 
+def test_import_keeps_content_under_reworded_headings_and_warns(world, login_as):
+    from tests.unit.test_case_docx import handmade
+
+    doc = Document(io.BytesIO(handmade()))
+    content = doc.tables[0].rows[7].cells[1]
+    for p in content.paragraphs:
+        p.text = p.text.replace("一、要解决的问题（通过涉及信用体系建设的创新要解决的问题瓶颈）", "一、存在的问题")
+    out = io.BytesIO()
+    doc.save(out)
+    c = login_as(world["user_a"])
+    resp = c.post("/cases/import", data={"document": (io.BytesIO(out.getvalue()), "附件1.docx")},
+                  content_type="multipart/form-data", follow_redirects=True)
+    assert resp.status_code == 200
+    assert "案例内容的小标题与模板不一致，已按序号分段并保留原小标题文字，请核对三部分内容。" in resp.get_data(as_text=True)
+    case = db.session.scalars(sa.select(Case).order_by(Case.id.desc())).first()
+    assert (case.part_problem, case.part_measures, case.part_effects) == (
+        "存在的问题\n修复材料多。", "容缺受理，\n信用报告同步更新。", "办理时间缩短到1天。")
+
+
 def test_import_not_a_docx_refused(world, login_as):
     c = login_as(world["user_a"])
     resp = c.post("/cases/import", data={"document": (io.BytesIO(b"just text, renamed"), "附件1.docx")},

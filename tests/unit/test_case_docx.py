@@ -176,3 +176,38 @@ def test_docx_without_annex_table_refused():
 
 def test_themes_constant_has_ten_options():
     assert len(THEMES) == 10
+
+
+def test_content_parts_found_by_their_number_whatever_the_heading_words():
+    from contest.documents.case_form import parse_content
+
+    parts, warnings = parse_content(["一、存在的问题", "企业办事证明多。", "二、创新举措", "推行告知承诺制。",
+                                     "三、工作成效", "办事时间缩短一半。"])
+    # Reworded heading words stay (nothing typed is lost); a shortened template heading is removed.
+    assert parts == {"part_problem": "存在的问题\n企业办事证明多。", "part_measures": "推行告知承诺制。",
+                     "part_effects": "办事时间缩短一半。"}
+    assert warnings == ["案例内容的小标题与模板不一致，已按序号分段并保留原小标题文字，请核对三部分内容。"]
+
+
+def test_content_parts_numbered_in_brackets_and_sub_points_kept():
+    from contest.documents.case_form import parse_content
+
+    assert parse_content(["（一）要解决的问题", "证明多。", "（二）创新举措", "推行承诺。", "（三）工作成效及意义", "好。"]) == (
+        {"part_problem": "证明多。", "part_measures": "推行承诺。", "part_effects": "好。"}, [])
+    # With "一、" headings, "（一）" lines inside a part are its sub-points, not headings.
+    parts, warnings = parse_content(["一、要解决的问题", "证明多。", "二、创新举措", "（一）建立制度", "（二）推行承诺",
+                                     "三、工作成效及意义：成效显著"])
+    assert parts == {"part_problem": "证明多。", "part_measures": "（一）建立制度\n（二）推行承诺",
+                     "part_effects": "成效显著"}
+    assert warnings == []
+
+
+def test_content_without_headings_is_kept_in_the_first_part_with_a_warning():
+    from contest.documents.case_form import parse_content
+
+    assert parse_content(["2000 字以内，需按照模板要求撰写案例", "企业办事证明多，本区推行告知承诺制。"]) == (
+        {"part_problem": "企业办事证明多，本区推行告知承诺制。", "part_measures": "", "part_effects": ""},
+        ["案例内容中未找到“一、二、三”分段小标题，全部内容已放入“一、要解决的问题”，请按三部分核对后分开填写。"])
+    assert parse_content(["前言文字", "一、要解决的问题", "问题"]) == (
+        {"part_problem": "前言文字\n问题", "part_measures": "", "part_effects": ""},
+        ["案例内容第一个小标题之前的文字已放入“一、要解决的问题”，请核对。"])
