@@ -118,6 +118,14 @@ class ImportUploadForm(FlaskForm):
             raise ValidationError("请选择要导入的 .xlsx 或 .csv 文件。")
 
 
+YEARS = (2000, 2099)  # dates an organizer can mean; outside it Beijing↔UTC arithmetic can overflow
+
+
+def _sane_year(form, field) -> None:
+    if field.data is not None and not YEARS[0] <= field.data.year <= YEARS[1]:
+        raise ValidationError(f"年份须在 {YEARS[0]} 至 {YEARS[1]} 之间，请检查输入的日期。")
+
+
 class ConfirmForm(FlaskForm):
     """A bare POST form (CSRF only)."""
 
@@ -127,7 +135,7 @@ class NewContestForm(FlaskForm):
         DataRequired("请填写活动名称。"), Length(max=200, message="活动名称不能超过 200 个字。")])
     doc_number = StringField("文号（可选）", filters=[_strip], validators=[Length(max=100)])
     start_date = DateField("征集开始日期（北京时间）", validators=[
-        InputRequired("请填写征集开始日期，格式如 2025-03-01。")])
+        InputRequired("请填写征集开始日期，格式如 2025-03-01。"), _sane_year])
 
 
 class ContestSettingsForm(FlaskForm):
@@ -196,10 +204,10 @@ def _make_schedule_form():
     for phase in PHASE_ORDER:
         attrs[f"{phase.value}_start"] = DateTimeLocalField(
             f"{phase.label} 开始", format=DATETIME_FORMAT,
-            validators=[InputRequired(f"请填写“{phase.label}”的开始时间，格式如 2025-03-01 09:00。")])
+            validators=[InputRequired(f"请填写“{phase.label}”的开始时间，格式如 2025-03-01 09:00。"), _sane_year])
         attrs[f"{phase.value}_end"] = DateTimeLocalField(
             f"{phase.label} 结束", format=DATETIME_FORMAT,
-            validators=[InputRequired(f"请填写“{phase.label}”的结束时间，格式如 2025-04-24 00:00。")])
+            validators=[InputRequired(f"请填写“{phase.label}”的结束时间，格式如 2025-04-24 00:00。"), _sane_year])
     return type("ScheduleFormBase", (FlaskForm,), attrs)
 
 
@@ -230,8 +238,8 @@ class OverrideForm(FlaskForm):
 class AuditFilterForm(Form):
     actor = StringField("操作人", filters=[_strip])
     action = SelectField("操作类型", default="")
-    date_from = DateField("开始日期", validators=[Optional()])
-    date_to = DateField("结束日期", validators=[Optional()])
+    date_from = DateField("开始日期", validators=[Optional(), _sane_year])
+    date_to = DateField("结束日期", validators=[Optional(), _sane_year])
 
 
 class QuotaFilterForm(Form):

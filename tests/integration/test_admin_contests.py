@@ -200,3 +200,26 @@ def test_unit_home_shows_own_quota(app, login_as):
     html = login_as(user).get("/unit").get_data(as_text=True)
     assert '<strong class="quota-count">1/3</strong>' in html
     assert "还需提交 2 个" in html
+
+
+def test_dates_outside_a_sane_year_range_refused_not_500(app, login_as):
+    # Beijing → UTC conversion of year 1 or 9999 would overflow: such input gets a form message.
+    org = make_organizer()
+    contest = make_contest()
+    db.session.commit()
+    c = login_as(org)
+    before = [(w.phase, w.starts_at, w.ends_at) for w in contest.windows]
+    for value in ("0001-01-01T00:00", "9999-12-31T23:00"):
+        resp = c.post(f"/admin/contests/{contest.id}/schedule", data=dict(SCHEDULE_2024, publication_end=value))
+        assert resp.status_code == 200, value
+        assert "年份须在 2000 至 2099 之间" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert [(w.phase, w.starts_at, w.ends_at) for w in db.session.get(Contest, contest.id).windows] == before
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Contest))
+    resp = c.post("/admin/contests/new", data={"title": "遥远的活动", "start_date": "9999-12-31"})
+    assert resp.status_code == 200
+    assert "年份须在 2000 至 2099 之间" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contest)) == count
+    resp = c.get("/admin/audit", query_string={"date_from": "0001-01-01", "date_to": "9999-12-31"})
+    assert resp.status_code == 200
+    assert "年份须在 2000 至 2099 之间" in resp.get_data(as_text=True)
