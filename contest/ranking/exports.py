@@ -27,7 +27,7 @@ from werkzeug.wsgi import ClosingIterator
 from contest.accounts.models import Unit
 from contest.core.downloads import DOCX_MIME, XLSX_MIME
 from contest.core.timeutil import format_beijing, to_beijing
-from contest.documents.case_form import case_docx_bytes
+from contest.documents.case_form import case_docx_bytes, word_lines
 from contest.documents.cells import append_row, csv_row
 from contest.documents.video_form import video_docx_bytes
 from contest.extensions import db
@@ -146,8 +146,8 @@ def winners_docx(contest, results: list[dict], *, published_on=None) -> bytes:
         for i, r in enumerate(winners, start=1):
             cells = table.add_row().cells
             cells[0].text = str(i)
-            cells[1].text = r["title"]
-            cells[2].text = r["unit"]
+            cells[1].text = " ".join(word_lines(r["title"]))
+            cells[2].text = " ".join(word_lines(r["unit"]))
             cells[3].text = r["final_score_2dp"]
     doc.add_paragraph("")
     sign = doc.add_paragraph(contest.organizer_name or "")

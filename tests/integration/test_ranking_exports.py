@@ -133,6 +133,18 @@ def test_winners_docx_lists_frozen_winners(scenario, org):
     ]
 
 
+def test_winners_docx_with_a_control_character_in_a_title(scenario, org):
+    # A vertical tab pasted into a title cannot be written into Word's XML: it becomes a space.
+    scenario.cases[0].title = "信用承诺\x0b替代证明"
+    db.session.commit()
+    org.post(f"/ranking/{scenario.contest.id}/case/rule", data={"mode": "top_n", "top_n": "2"})
+    org.post(f"/ranking/{scenario.contest.id}/case/freeze", data={"confirm_incomplete": "y"})
+    resp = org.get(f"/ranking/{scenario.contest.id}/winners.docx")
+    assert resp.status_code == 200
+    doc = Document(io.BytesIO(resp.data))
+    assert doc.tables[0].rows[1].cells[1].text == "信用承诺 替代证明"
+
+
 def test_winners_docx_without_winners_is_refused(scenario, org):
     org.post(f"/ranking/{scenario.contest.id}/case/rule", data={"mode": "top_n", "top_n": "0"})
     org.post(f"/ranking/{scenario.contest.id}/case/freeze", data={"confirm_incomplete": "y"})
