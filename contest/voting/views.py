@@ -25,6 +25,11 @@ from contest.voting import captcha, policy, services, sms, voter as voter_mod
 from contest.voting import monitor as fraud
 from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, PolicyForm, VoidForm, VoteForm
 
+
+# New captchas per client and minute: made in the entry page (counted by address key) and from /vote/captcha
+# (Flask-Limiter), each on its own counter.
+PAGE_CAPTCHA_LIMIT = "30 per minute"
+
 bp = Blueprint("voting", __name__)
 
 register_nav("public", "网络投票", "voting.index", 10)
@@ -133,8 +138,9 @@ def entry_page(contest_id: int, entry_id: int):
             status, voter_id = voter_mod.read_voter_id()
             who = voter_mod.current_voter(voter_id if status == voter_mod.VALID else "", contest.id)
             need_captcha = services.captcha_needed(contest, who, t)
-        if need_captcha:
-            # The challenge is part of the page, so the plain form works without JavaScript.
+        # The challenge is part of the page, so the plain form works without JavaScript. Each one is a
+        # row: a client reloading the page in a loop gets no more than the captcha endpoint gives.
+        if need_captcha and ratelimit.hit("page-captcha", PAGE_CAPTCHA_LIMIT, policy.address_key(client_ip())):
             challenge = services.new_captcha(now=t)
             form.captcha_token.data = challenge.token
             captcha_image = _png_data_url(captcha.render_png(challenge.answer))
@@ -212,7 +218,7 @@ def _png_data_url(png: bytes) -> str:
 
 @bp.route("/vote/captcha")
 @public_view
-@limiter.limit("30 per minute")
+@limiter.limit(PAGE_CAPTCHA_LIMIT)
 def new_captcha():
     """A new one-time image captcha as JSON: the token and the PNG as a data: URL."""
     challenge = services.new_captcha(now=now())

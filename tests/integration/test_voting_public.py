@@ -46,6 +46,17 @@ def _plain_post(v: Visitor, contest_id: int, entry_id: int, **data):
 
 # --- the captcha is part of the entry page ---------------------------------------------------------
 
+def test_entry_page_reloaded_in_a_loop_makes_at_most_thirty_captchas_a_minute(app):
+    contest, case = _setup(captcha_mode=CaptchaMode.ALWAYS)
+    v = Visitor(app, ip="10.9.9.9")
+    pages = [v.open(contest.id, case.id) for _ in range(32)]
+    assert _captchas() == 30
+    assert [bool(_page_captcha(p)[0]) for p in pages] == [True] * 30 + [False] * 2
+    assert all(p.status_code == 200 for p in pages)
+    other = Visitor(app, ip="10.9.9.10")  # another client is not affected
+    assert _page_captcha(other.open(contest.id, case.id))[0]
+
+
 def test_captcha_always_plain_form_votes_without_javascript(app):
     contest, case = _setup(captcha_mode=CaptchaMode.ALWAYS)
     v = Visitor(app)
