@@ -101,7 +101,8 @@ def test_new_form_shows_rule_counter_and_unit_name(world, login_as):
     c = login_as(world["user_a"])
     page = text(c.get("/cases/new"))
     assert "雁塔区" in page
-    assert "字数按除空白" in page
+    assert "字数与 Word“字数统计”中的“字数”一致" in page
+    assert "3,200 各计 1 字" in page
     assert 'data-count-for="content" data-limit="2000"' in page
     assert page.count('data-count-group="content"') == 3
     assert "剩余" in page
@@ -156,7 +157,8 @@ def test_submit_with_missing_section_refused_and_named(world, login_as):
 
 def test_content_of_2000_accepted(world, login_as):
     c = login_as(world["user_a"])
-    resp = new_case(c, part_problem="信" * 1000, part_measures="A1，" * 300 + "\n \u3000", part_effects="。" * 100)
+    # "A1，" is 2 字 (a Latin/digit run counts 1, like Word): 1000 + 600 + 400.
+    resp = new_case(c, part_problem="信" * 1000, part_measures="A1，" * 300 + "\n \u3000", part_effects="。" * 400)
     assert resp.status_code == 302
     case = db.session.get(Case, case_id_from(resp))
     assert len(case.part_problem) == 1000
@@ -164,12 +166,27 @@ def test_content_of_2000_accepted(world, login_as):
 
 def test_content_of_2001_refused_with_count_and_text_kept(world, login_as):
     c = login_as(world["user_a"])
-    resp = new_case(c, part_problem="信" * 1000, part_measures="A1，" * 300, part_effects="。" * 101)
+    resp = new_case(c, part_problem="信" * 1000, part_measures="A1，" * 300, part_effects="。" * 401)
     assert resp.status_code == 400
     page = text(resp)
     assert "案例内容（三部分合计）共 2001 字，超过 2000 字的上限（多 1 字），请删减后再提交。" in page
     assert "信" * 1000 in page  # what was typed is kept
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_latin_words_and_figures_count_one_each_like_word(world, login_as):
+    # Word's 字数统计: "ISO 9001认证，" is 5 字 and "提升12.5%。" is 4 字, so this is exactly 2000
+    # (counting every letter and digit would make it 3000).
+    measures, effects = "ISO 9001认证，" * 180, "提升12.5%。" * 25
+    c = login_as(world["user_a"])
+    resp = new_case(c, part_problem="信" * 1000, part_measures=measures, part_effects=effects)
+    assert resp.status_code == 302, text(resp)
+    case = db.session.get(Case, case_id_from(resp))
+    assert case.part_measures == measures
+
+    resp = new_case(c, part_problem="信" * 1000, part_measures=measures, part_effects=effects + "达3,200万元")
+    assert resp.status_code == 400
+    assert "案例内容（三部分合计）共 2004 字，超过 2000 字的上限（多 4 字），请删减后再提交。" in text(resp)
 
 
 def test_whitespace_does_not_count(world, login_as):
