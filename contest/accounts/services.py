@@ -30,9 +30,24 @@ def password_problem(password: str) -> Optional[str]:
     return None
 
 
+def find_username(username: str) -> Optional[User]:
+    """The account whose username equals ``username`` ignoring case (usernames are unique that way),
+    None when there is none. An exact match wins, so that two accounts made before the rule
+    (e.g. “Yanta” and “yanta”) still each log in with their own spelling; a case-insensitive match
+    is used only when it is unambiguous."""
+    username = username.strip()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is not None:
+        return user
+    matches = db.session.scalars(sa.select(User).where(sa.func.lower(User.username) == username.lower())
+                                 .limit(2)).all()
+    return matches[0] if len(matches) == 1 else None
+
+
 def authenticate(username: str, password: str, *, now: datetime, ip: str = "") -> User:
-    """Return the user for valid credentials, else raise AccountError (audit-logged either way)."""
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    """Return the user for valid credentials, else raise AccountError (audit-logged either way).
+    The username is matched ignoring case (see ``find_username``)."""
+    user = find_username(username)
     if user is None or not user.check_password(password):
         audit.record("login_failed", actor=None, summary=f"用户名：{username[:60]}", ip=ip, now=now)
         raise AccountError("用户名或密码错误。")
@@ -61,12 +76,15 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
                 display_name: str = "", unit: Optional[Unit] = None, phone: str = "",
                 title: str = "", affiliation: str = "", conflict_unit: Optional[Unit] = None,
                 ip: str = "") -> User:
-    """Create an account. Raises AccountError for a taken username, weak password or missing unit."""
+    """Create an account. Raises AccountError for a taken username (compared ignoring case, as the
+    unit import does), weak password or missing unit."""
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名。")
-    if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise AccountError(f"用户名“{username}”已被使用，请换一个。")
+    taken = db.session.scalar(sa.select(User.username).where(sa.func.lower(User.username) == username.lower())
+                              .order_by(User.id).limit(1))
+    if taken is not None:
+        raise AccountError(f"用户名已被使用（不区分大小写）：已有账号“{taken}”，请换一个。")
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional as OptionalValidator, ValidationError
+from wtforms.validators import DataRequired, Optional as OptionalValidator, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from contest.accounts.models import UnitKind
@@ -105,6 +105,12 @@ class ImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """CSRF-only form for buttons such as 撤回."""
+
+
+class DeleteDraftForm(FlaskForm):
+    """删除草稿: the tick is the confirmation (works without JavaScript; browsers also require it)."""
+    confirm = BooleanField("确认删除（删除后无法恢复，已上传的文件一并删除）",
+                           validators=[DataRequired("请勾选“确认删除”后再删除草稿。")])
 
 
 class CaseFilterForm(FlaskForm):

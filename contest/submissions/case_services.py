@@ -1,4 +1,4 @@
-"""Case services (附件1): create, edit, scan, submit, withdraw, import from Word, lists.
+"""Case services (附件1): create, edit, scan, submit, withdraw, delete a draft, import from Word, lists.
 
 Every write checks the submission window at ``now`` (Beijing-time schedule, naive UTC values),
 flushes and writes an audit entry; the request edge commits once.
@@ -159,6 +159,13 @@ def submit_case(case: Case, contest: Contest, *, committed: bool, actor: User, n
 def withdraw_case(case: Case, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:
     """Take a submitted case back (it stops counting toward the quota and leaves screening)."""
     lifecycle.withdraw(case, contest, actor=actor, now=now, ip=ip)
+
+
+def delete_case_draft(case: Case, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> list[str]:
+    """Delete a never-submitted draft case with its scan and scan thumbnail; returns the storage keys
+    to remove after the commit. Raises SubmissionError (window closed, submitted or withdrawn)."""
+    return lifecycle.delete_draft(case, contest, (case.scan_file, case.scan_thumb_file), actor=actor, now=now,
+                                  ip=ip)
 
 
 def import_docx(contest: Contest, unit: Unit, data: bytes, *, actor: User, now: datetime,

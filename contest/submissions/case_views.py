@@ -16,10 +16,13 @@ from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.documents.case_form import DocxError, blank_form_bytes, case_docx_bytes
 from contest.extensions import db
+from contest.media import storage
 from contest.media.scans import ScanError
 from contest.media.storage import StorageError, format_size
 from contest.submissions import case_services as svc
-from contest.submissions.case_forms import ActionForm, CaseFilterForm, CaseForm, ImportForm, ScanForm, SubmitForm
+from contest.submissions.case_forms import (
+    ActionForm, CaseFilterForm, CaseForm, DeleteDraftForm, ImportForm, ScanForm, SubmitForm,
+)
 from contest.submissions.case_rules import COMMITMENT_TEXT, PARTS, PHONE_HELP
 from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError, count_by_state
@@ -80,12 +83,13 @@ def detail(case_id: int):
     return _detail_page(case)
 
 
-def _detail_page(case: Case, status: int = 200, scan_form=None, submit_form=None, loose=()):
+def _detail_page(case: Case, status: int = 200, scan_form=None, submit_form=None, loose=(), delete_form=None):
     contest = db.session.get(Contest, case.contest_id)
     return render_template(
         "submissions/case_detail.html", case=case, contest=contest, parts=PARTS,
         completeness=svc.completeness(case, contest), commitment_text=COMMITMENT_TEXT,
         scan_form=scan_form or ScanForm(), submit_form=submit_form or SubmitForm(), action_form=ActionForm(),
+        delete_form=delete_form or DeleteDraftForm(),
         max_scan=format_size(current_app.config["MAX_SCAN_BYTES"]), loose_errors=list(loose),
         char_count=svc.content_count_of(case), **submission_window(contest)), status
 
@@ -180,6 +184,26 @@ def withdraw(case_id: int):
     db.session.commit()
     flash("案例已撤回，不再计入报送数量。截止前可修改后重新提交。", "success")
     return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/delete", methods=["POST"])
+@roles_required(Role.UNIT)
+def delete(case_id: int):
+    """Delete the unit's own never-submitted draft (with its files) after the confirmation tick."""
+    case, contest = unit_entry(Case, case_id)
+    form = DeleteDraftForm()
+    if not form.validate_on_submit():
+        return _detail_page(case, 400, delete_form=form)
+    title = case.title
+    try:
+        keys = svc.delete_case_draft(case, contest, actor=current_user, now=clock_now(), ip=client_ip())
+    except SubmissionError as exc:
+        db.session.rollback()
+        return _detail_page(case, 409, loose=[str(exc)])
+    db.session.commit()
+    storage.remove_keys(keys, current_app.config["UPLOAD_ROOT"])
+    flash(f"草稿“{title}”已删除。", "success")
+    return redirect(url_for("cases.index"))
 
 
 def _docx_response(data: bytes, filename: str):

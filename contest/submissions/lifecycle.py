@@ -3,7 +3,7 @@ submission window is open (server-enforced in Beijing time), every change audit-
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional, TypeVar
+from typing import Any, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from contest.contests.models import Contest, Phase
 from contest.contests.services import ContestError, require_phase_open
 from contest.core import audit
 from contest.extensions import db
+from contest.media.models import StoredFile
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus
 
 E = TypeVar("E", bound=Entry)
@@ -46,7 +47,7 @@ def _prefix(entry: Entry) -> str:
 
 def record_change(entry: Entry, action: str, *, actor: User, now: datetime, ip: str = "",
                   summary: str = "", detail: Optional[dict] = None) -> None:
-    """Audit an entry change: ``action`` is 'created', 'updated', 'submitted' or 'withdrawn'."""
+    """Audit an entry change: ``action`` is 'created', 'updated', 'submitted', 'withdrawn' or 'deleted'."""
     audit.record(f"{_prefix(entry)}_{action}", actor=actor, contest_id=entry.contest_id, target=entry,
                  target_type=_prefix(entry), summary=summary or entry.title, detail=detail, ip=ip, now=now)
 
@@ -83,6 +84,31 @@ def withdraw(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: 
     entry.state = EntryState.WITHDRAWN
     db.session.flush()
     record_change(entry, "withdrawn", actor=actor, now=now, ip=ip)
+
+
+def delete_draft(entry: Entry, contest: Contest, files: Iterable[Optional[StoredFile]], *, actor: User,
+                 now: datetime, ip: str = "") -> list[str]:
+    """Delete a draft that was never submitted, with its stored files (``files``; None entries are
+    skipped), and audit it as ``<kind>_deleted`` with the title. Returns the storage keys whose bytes
+    the caller removes after the commit (``storage.remove_keys``). Submitted and withdrawn entries
+    are kept: they have a submission history that the audit trail and the organizers refer to.
+    Raises SubmissionError (window closed, not a draft)."""
+    require_editable(contest, now)
+    if entry.state == EntryState.SUBMITTED:
+        raise SubmissionError("已提交的作品不能删除。如不再参选，请在截止前撤回（撤回后不计入报送数量）。")
+    if entry.state != EntryState.DRAFT or entry.submitted_at is not None:
+        raise SubmissionError("已撤回的作品保留提交记录，不能删除；它不计入报送数量，无需处理。")
+    stored = [f for f in files if f is not None]
+    record_change(entry, "deleted", actor=actor, now=now, ip=ip,
+                  detail={"file_ids": [f.id for f in stored]})
+    db.session.delete(entry)
+    db.session.flush()  # the entry row first: it references the files
+    keys = []
+    for f in stored:
+        keys.append(f.storage_key)
+        db.session.delete(f)
+    db.session.flush()
+    return keys
 
 
 def count_by_state(contest: Contest, unit_id: int, kind: EntryKind) -> dict[EntryState, int]:

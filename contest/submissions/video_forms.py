@@ -5,6 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from contest.submissions.case_forms import DeleteDraftForm  # noqa: F401  (shared by both features)
 from contest.submissions.models import VideoCategory
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
 

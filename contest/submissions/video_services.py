@@ -1,4 +1,5 @@
-"""Video services (附件2): create, edit, upload the file and the stamped scan, submit, withdraw, lists.
+"""Video services (附件2): create, edit, upload the file and the stamped scan, submit, withdraw, delete a
+draft, lists.
 
 Every write checks the submission window at ``now``, flushes and writes an audit entry; the
 request edge commits once. A refused upload leaves nothing behind: no file, no row.
@@ -264,6 +265,14 @@ def submit_video(video: Video, contest: Contest, *, declared: bool, actor: User,
 def withdraw_video(video: Video, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:
     """Take a submitted video back to the unit. Raises SubmissionError."""
     lifecycle.withdraw(video, contest, actor=actor, now=now, ip=ip)
+
+
+def delete_video_draft(video: Video, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> list[str]:
+    """Delete a never-submitted draft video with its files (video, web rendition, poster, thumbnail,
+    scan); returns the storage keys to remove after the commit. Raises SubmissionError (window
+    closed, submitted or withdrawn)."""
+    files = (video.video_file, video.web_file, video.poster_file, video.thumb_file, video.scan_file)
+    return lifecycle.delete_draft(video, contest, files, actor=actor, now=now, ip=ip)
 
 
 def unit_videos(contest: Contest, unit_id: int) -> list[Video]:

@@ -22,7 +22,7 @@ from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import Video
 from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
-from contest.submissions.video_forms import ActionForm, ScanForm, SubmitForm, VideoForm
+from contest.submissions.video_forms import ActionForm, DeleteDraftForm, ScanForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
 from contest.core.downloads import DOCX_MIME, download_name
 
@@ -129,11 +129,13 @@ def detail(video_id: int):
     return _detail_page(own_entry(Video, video_id))
 
 
-def _detail_page(video: Video, status: int = 200, scan_form: ScanForm | None = None, loose=()):
+def _detail_page(video: Video, status: int = 200, scan_form: ScanForm | None = None, loose=(),
+                 delete_form: DeleteDraftForm | None = None):
     contest = db.session.get(Contest, video.contest_id)
     problems = svc.completeness(video)
     return render_template("submissions/video_detail.html", video=video, contest=contest, problems=problems,
                            submit_form=SubmitForm(), action_form=ActionForm(), scan_form=scan_form or ScanForm(),
+                           delete_form=delete_form or DeleteDraftForm(),
                            max_scan=format_size(current_app.config["MAX_SCAN_BYTES"]), loose_errors=list(loose),
                            declaration=DECLARATION_TEXT, **submission_window(contest)), status
 
@@ -210,6 +212,26 @@ def withdraw(video_id: int):
         db.session.commit()
         flash("作品已撤回，可修改后重新提交。", "success")
     return redirect(url_for("videos.detail", video_id=video.id))
+
+
+@bp.route("/<int:video_id>/delete", methods=["POST"])
+@roles_required(Role.UNIT)
+def delete(video_id: int):
+    """Delete the unit's own never-submitted draft (with its files) after the confirmation tick."""
+    video, contest = unit_entry(Video, video_id)
+    form = DeleteDraftForm()
+    if not form.validate_on_submit():
+        return _detail_page(video, 400, delete_form=form)
+    title = video.title
+    try:
+        keys = svc.delete_video_draft(video, contest, actor=current_user, now=clock_now(), ip=client_ip())
+    except SubmissionError as exc:
+        db.session.rollback()
+        return _detail_page(video, 409, loose=[str(exc)])
+    db.session.commit()
+    storage.remove_keys(keys, current_app.config["UPLOAD_ROOT"])
+    flash(f"草稿“{title}”已删除。", "success")
+    return redirect(url_for("videos.index"))
 
 
 @bp.route("/<int:video_id>/form.docx")

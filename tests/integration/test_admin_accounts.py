@@ -60,8 +60,46 @@ def test_create_account_duplicate_username_refused(app, login_as):
     db.session.commit()
     resp = login_as(org).post("/admin/accounts/new", data={"role": "organizer", "username": "boss",
                                                            "display_name": "重复", "unit_id": "0", "conflict_unit_id": "0"})
-    assert "用户名“boss”已被使用，请换一个。" in resp.get_data(as_text=True)
+    assert "用户名已被使用（不区分大小写）：已有账号“boss”，请换一个。" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_create_account_username_differing_only_in_case_refused(app, login_as):
+    # The unit import already compares usernames ignoring case; the account form follows the same rule.
+    org = make_organizer(username="boss")
+    make_user(Role.UNIT, username="yanta", unit=make_unit("雁塔区"))
+    db.session.commit()
+    for name in ("Yanta", "YANTA", " yAnTa "):
+        resp = login_as(org).post("/admin/accounts/new", data={"role": "organizer", "username": name,
+                                                               "display_name": "大小写不同", "unit_id": "0",
+                                                               "conflict_unit_id": "0"})
+        assert resp.status_code == 200
+        assert "用户名已被使用（不区分大小写）：已有账号“yanta”，请换一个。" in resp.get_data(as_text=True), name
+    assert sorted(db.session.scalars(sa.select(User.username))) == ["boss", "yanta"]
+    assert "account_created" not in _actions()
+
+
+def test_login_matches_the_username_ignoring_case(app):
+    make_user(Role.UNIT, username="yanta", unit=make_unit("雁塔区"))
+    db.session.commit()
+    assert login(app.test_client(), "YanTa", PASSWORD).status_code == 302
+    assert login(app.test_client(), "yanta", PASSWORD).status_code == 302
+    assert login(app.test_client(), "YANTA", "wrong-password1").status_code == 200
+
+
+def test_accounts_made_before_the_rule_each_log_in_with_their_own_spelling(app):
+    # Two spellings created before usernames were compared ignoring case: exact spelling wins, and a
+    # third spelling is ambiguous, so it matches neither (no 500, no guessing).
+    a = make_user(Role.UNIT, username="Yanta", unit=make_unit("雁塔区"))
+    b = make_user(Role.UNIT, username="yanta", unit=make_unit("碑林区"))
+    db.session.commit()
+    for name, user in (("Yanta", a), ("yanta", b)):
+        c = app.test_client()
+        assert login(c, name, PASSWORD).status_code == 302
+        with c.session_transaction() as s:
+            assert s["_user_id"] == user.get_id()
+    resp = login(app.test_client(), "YANTA", PASSWORD)
+    assert resp.status_code == 200 and "用户名或密码错误。" in resp.get_data(as_text=True)
 
 
 def test_edit_account(app, login_as):

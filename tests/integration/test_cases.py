@@ -712,3 +712,83 @@ def test_form_downloads_when_title_has_a_control_character(world, login_as):
         resp = client.get(f"/cases/{cid}/form.docx")
         assert resp.status_code == 200
         assert unquote(resp.headers["Content-Disposition"].split("''", 1)[1]) == "附件1申报表-雁塔区-信用承诺 替代 证明.docx"
+
+
+# ------------------------------------------------------------- deleting a draft
+
+def files_under(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_ROOT"])
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_unit_deletes_own_draft_with_its_scan_files_and_audit(world, login_as, app):
+    c = login_as(world["user_a"])
+    cid = case_id_from(new_case(c, title="误导入的案例"))
+    assert c.post(f"/cases/{cid}/scan", data={"scan": (io.BytesIO(png_bytes((1200, 800))), "扫描.png")},
+                  content_type="multipart/form-data").status_code == 302
+    case = db.session.get(Case, cid)
+    paths = [Path(app.config["UPLOAD_ROOT"]) / f.storage_key for f in (case.scan_file, case.scan_thumb_file)]
+    assert all(p.is_file() for p in paths)
+    page = text(c.get(f"/cases/{cid}"))
+    assert "删除草稿" in page and "确认删除" in page
+    # Without the confirmation tick nothing happens.
+    resp = c.post(f"/cases/{cid}/delete", data={})
+    assert resp.status_code == 400
+    assert "请勾选“确认删除”后再删除草稿。" in text(resp)
+    assert db.session.get(Case, cid) is not None
+    resp = c.post(f"/cases/{cid}/delete", data={"confirm": "y"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/cases/")
+    assert "草稿“误导入的案例”已删除。" in text(c.get("/cases/"))
+    db.session.expire_all()
+    assert db.session.get(Case, cid) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+    assert [p.exists() for p in paths] == [False, False]
+    assert case_actions(cid) == ["case_created", "case_updated", "case_deleted"]
+    row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "case_deleted")).one()
+    assert (row.summary, row.actor_id, row.contest_id) == ("误导入的案例", world["user_a"].id, world["contest"].id)
+
+
+def test_submitted_and_withdrawn_cases_cannot_be_deleted(world, login_as):
+    c = login_as(world["user_a"])
+    cid = full_case(c)
+    assert c.post(f"/cases/{cid}/submit", data={"commitment": "y"}).status_code == 302
+    assert "删除草稿" not in text(c.get(f"/cases/{cid}"))
+    resp = c.post(f"/cases/{cid}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "已提交的作品不能删除。如不再参选，请在截止前撤回（撤回后不计入报送数量）。" in text(resp)
+    assert c.post(f"/cases/{cid}/withdraw", data={}).status_code == 302
+    assert "删除草稿" not in text(c.get(f"/cases/{cid}"))
+    resp = c.post(f"/cases/{cid}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "已撤回的作品保留提交记录，不能删除；它不计入报送数量，无需处理。" in text(resp)
+    db.session.expire_all()
+    case = db.session.get(Case, cid)
+    assert (case.state, case.scan_file_id is not None) == (EntryState.WITHDRAWN, True)
+    assert "case_deleted" not in case_actions(cid)
+
+
+def test_other_unit_and_organizer_cannot_delete_a_draft(world, login_as):
+    cid = case_id_from(new_case(login_as(world["user_a"])))
+    assert login_as(world["user_b"]).post(f"/cases/{cid}/delete", data={"confirm": "y"}).status_code == 404
+    org = login_as(world["organizer"])
+    assert org.post(f"/cases/{cid}/delete", data={"confirm": "y"}).status_code == 403
+    assert "删除草稿" not in text(org.get(f"/cases/{cid}"))
+    db.session.expire_all()
+    assert db.session.get(Case, cid) is not None
+
+
+def test_draft_cannot_be_deleted_after_the_deadline_or_without_csrf(notice_world, login_as, clock):
+    contest, user = notice_world
+    clock.set(beijing(2024, 4, 20))
+    c = login_as(user)
+    cid = case_id_from(new_case(c))
+    resp = c.post(f"/cases/{cid}/delete", data={"confirm": "y"}, csrf=False)
+    assert resp.status_code == 400 and "CSRF" in text(resp)
+    clock.set(beijing(2024, 4, 23, 24))
+    resp = c.post(f"/cases/{cid}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "“案例征集”阶段已于 2024-04-23 24:00（北京时间）截止。" in text(resp)
+    assert "删除草稿</button>" not in text(c.get(f"/cases/{cid}"))
+    db.session.expire_all()
+    assert db.session.get(Case, cid) is not None
+    assert case_actions(cid) == ["case_created"]

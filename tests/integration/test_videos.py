@@ -612,3 +612,69 @@ def test_word_export_name_is_cleaned_and_cut_before_the_extension(unit_client, v
     assert resp.status_code == 200
     name = unquote(resp.headers["Content-Disposition"].split("''", 1)[1])
     assert name == "附件2_诚信 小店" + "长" * 106 + ".docx" and len(name) == 120
+
+
+# --- deleting a draft --------------------------------------------------------------------------------
+
+def video_actions(video_id: int) -> list[str]:
+    return db.session.scalars(sa.select(AuditLog.action).where(AuditLog.target_type == "video",
+                                                               AuditLog.target_id == video_id)
+                              .order_by(AuditLog.id)).all()
+
+
+def test_unit_deletes_own_draft_with_video_poster_thumbnail_and_scan(app, unit_client, world, videos):
+    video = create(unit_client, title="重复保存的片子")
+    assert put_file(unit_client, video.id, videos["portrait"]).status_code == 200
+    assert put_scan(unit_client, video.id).status_code == 302
+    assert len(files_on_disk(app)) == 4  # video, poster, thumbnail, scan
+    page = unit_client.get(f"/videos/{video.id}").get_data(as_text=True)
+    assert "删除草稿" in page and "确认删除" in page
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={})
+    assert resp.status_code == 400
+    assert "请勾选“确认删除”后再删除草稿。" in resp.get_data(as_text=True)
+    assert len(files_on_disk(app)) == 4
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/videos/")
+    assert "草稿“重复保存的片子”已删除。" in unit_client.get("/videos/").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+    assert files_on_disk(app) == []
+    assert video_actions(video.id) == ["video_created", "video_updated", "video_updated", "video_deleted"]
+    row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "video_deleted")).one()
+    assert (row.summary, row.actor_id) == ("重复保存的片子", world["user"].id)
+
+
+def test_submitted_and_withdrawn_videos_cannot_be_deleted(app, unit_client, videos):
+    video = create(unit_client)
+    put_file(unit_client, video.id, videos["portrait"])
+    put_scan(unit_client, video.id)
+    assert unit_client.post(f"/videos/{video.id}/submit", data={"declaration": "y"}).status_code == 302
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "已提交的作品不能删除。如不再参选，请在截止前撤回（撤回后不计入报送数量）。" in resp.get_data(as_text=True)
+    assert unit_client.post(f"/videos/{video.id}/withdraw", data={}).status_code == 302
+    assert "删除草稿" not in unit_client.get(f"/videos/{video.id}").get_data(as_text=True)
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "已撤回的作品保留提交记录，不能删除；它不计入报送数量，无需处理。" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).state == EntryState.WITHDRAWN
+    assert len(files_on_disk(app)) == 4  # video, poster, thumbnail, scan: all kept
+    assert "video_deleted" not in video_actions(video.id)
+
+
+def test_video_draft_delete_refused_for_others_after_deadline_and_without_csrf(app, clock, login_as, world,
+                                                                             unit_client):
+    video = create(unit_client)
+    assert login_as(world["other"]).post(f"/videos/{video.id}/delete", data={"confirm": "y"}).status_code == 404
+    assert login_as(world["organizer"]).post(f"/videos/{video.id}/delete", data={"confirm": "y"}).status_code == 403
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"}, csrf=False)
+    assert resp.status_code == 400 and "CSRF" in resp.get_data(as_text=True)
+    clock.set(utcnow() + timedelta(days=2))
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "截止后不能再新建、修改、提交或撤回" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id) is not None
+    assert video_actions(video.id) == ["video_created"]
