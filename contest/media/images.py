@@ -22,10 +22,11 @@ class ImageError(ValueError):
     """A user-facing refusal (Chinese message)."""
 
 
-def check_and_thumbnail(src: str | Path, dest: str | Path, size: tuple[int, int] = THUMB_SIZE, *,
-                        max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[tuple[int, int], tuple[int, int]]:
+def check_and_thumbnail(src: str | Path, dest: str | Path | None, size: tuple[int, int] = THUMB_SIZE, *,
+                        max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[tuple[int, int], tuple[int, int] | None]:
     """Decode an uploaded image once, refusing it unless it is decodable and within ``max_pixels``,
-    and write a JPEG thumbnail of it to ``dest``. Returns ((width, height), (thumb width, thumb height)).
+    and write a JPEG thumbnail of it to ``dest`` (none when ``dest`` is None). Returns ((width, height),
+    (thumb width, thumb height) or None).
     Raises ImageError (nothing written) for a refused image. The whole image is decoded (``load``)
     so that truncated files are caught here; the thumbnail is then made from those pixels."""
     with ExitStack() as stack:
@@ -45,7 +46,7 @@ def check_and_thumbnail(src: str | Path, dest: str | Path, size: tuple[int, int]
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ImageError("图片文件已损坏或无法识别，请重新扫描后上传 JPG 或 PNG 图片。") from exc
         # Outside the try: a failure writing the thumbnail is the server's, not a broken upload.
-        return (width, height), save_thumbnail(img, dest, size)
+        return (width, height), (save_thumbnail(img, dest, size) if dest is not None else None)
 
 
 def _too_many(width: int, height: int, max_pixels: int) -> str:

@@ -36,8 +36,9 @@ def check_pdf(path: str | Path) -> None:
 
 
 def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path, max_bytes: int,
-               unit_id: Optional[int], uploaded_by_id: Optional[int]) -> StoredScan:
-    """Receive, check and store a scan (rows flushed). Raises ScanError/StorageError with a Chinese
+               unit_id: Optional[int], uploaded_by_id: Optional[int], thumbnail: bool = True) -> StoredScan:
+    """Receive, check and store a scan (rows flushed), with a JPEG thumbnail of an image scan when
+    ``thumbnail`` (the case list shows it). Raises ScanError/StorageError with a Chinese
     message, leaving no file behind, for: empty, too large, not PDF/JPG/PNG by content, broken PDF,
     undecodable image, or an image over the pixel limit."""
     received = storage.receive(stream, upload_root=upload_root, max_bytes=max_bytes, label="扫描件")
@@ -51,9 +52,9 @@ def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path,
         if code == "pdf":
             check_pdf(received.tmp_path)
         else:
-            thumb_tmp = storage.temp_path(upload_root, ".thumb")
+            thumb_tmp = storage.temp_path(upload_root, ".thumb") if thumbnail else None
             try:
-                (width, height), (tw, th) = images.check_and_thumbnail(received.tmp_path, thumb_tmp)
+                (width, height), thumb_size = images.check_and_thumbnail(received.tmp_path, thumb_tmp)
             except images.ImageError as exc:
                 raise ScanError(str(exc)) from exc
         scan = storage.commit(received, upload_root=upload_root, purpose="scan", type_code=code,
@@ -69,7 +70,7 @@ def store_scan(stream: BinaryIO, *, original_name: str, upload_root: str | Path,
         try:
             thumb = storage.store_path(thumb_tmp, upload_root=upload_root, purpose="scanthumb",
                                        content_type="image/jpeg", extension=".jpg", unit_id=unit_id,
-                                       uploaded_by_id=uploaded_by_id, width=tw, height=th)
+                                       uploaded_by_id=uploaded_by_id, width=thumb_size[0], height=thumb_size[1])
         except OSError:
             # A server fault (the request fails and rolls back the scan's row): take the scan's file
             # with it, so that no file is left without a row.

@@ -17,7 +17,6 @@ from contest.accounts.models import Unit, UnitKind, User
 from contest.contests.models import Contest
 from contest.documents.case_form import ParsedForm, parse_case_form
 from contest.extensions import db
-from contest.media.scans import store_scan
 from contest.submissions import lifecycle
 from contest.submissions.case_rules import (
     PART_FIELDS, Completeness, check_fields, check_submittable, clean_themes, content_count, content_error,
@@ -114,23 +113,10 @@ def update_case(case: Case, contest: Contest, data: dict[str, Any], *, actor: Us
 
 def attach_scan(case: Case, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
                 now: datetime, upload_root: str | Path, max_bytes: int, ip: str = "") -> None:
-    """Store the stamped scan and attach it (replacing an earlier one). Raises SubmissionError when
-    the window is closed, ScanError/StorageError for a refused file (nothing stored)."""
-    lifecycle.require_editable(contest, now)
-    stored = store_scan(stream, original_name=original_name, upload_root=upload_root, max_bytes=max_bytes,
-                        unit_id=case.unit_id, uploaded_by_id=actor.id)
-    replaced = case.scan_file_id
-    case.scan_file_id = stored.scan.id
+    """Store the stamped scan and attach it with its thumbnail (see ``lifecycle.attach_scan``)."""
+    stored = lifecycle.attach_scan(case, contest, stream, original_name=original_name, actor=actor, now=now,
+                                   upload_root=upload_root, max_bytes=max_bytes, thumbnail=True, ip=ip)
     case.scan_thumb_file_id = stored.thumb.id if stored.thumb else None
-    case.updated_at = now
-    detail: dict[str, Any] = {"scan_file_id": stored.scan.id, "content_type": stored.scan.content_type,
-                              "size": stored.scan.size, "sha256": stored.scan.sha256}
-    if replaced:
-        detail["replaced_file_id"] = replaced
-    lifecycle.reset_screening_after_change(case, detail)
-    db.session.flush()
-    lifecycle.record_change(case, "updated", actor=actor, now=now, ip=ip,
-                            summary=f"{case.title}：上传盖章扫描件", detail=detail)
 
 
 def completeness(case: Case, contest: Contest, *, committed: bool = True) -> Completeness:

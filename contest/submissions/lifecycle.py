@@ -3,7 +3,8 @@ submission window is open (server-enforced in Beijing time), every change audit-
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Optional, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
 
@@ -13,6 +14,7 @@ from contest.contests.services import ContestError, require_phase_open
 from contest.core import audit
 from contest.extensions import db
 from contest.media.models import StoredFile
+from contest.media.scans import StoredScan, store_scan
 from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus
 
 E = TypeVar("E", bound=Entry)
@@ -59,6 +61,29 @@ def reset_screening_after_change(entry: Entry, detail: dict[str, Any]) -> None:
     if entry.state == EntryState.SUBMITTED and entry.screening_status != ScreeningStatus.PENDING:
         detail["screening_reset_from"] = entry.screening_status.value
         entry.clear_screening()
+
+
+def attach_scan(entry: Entry, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
+                now: datetime, upload_root: str | Path, max_bytes: int, thumbnail: bool, ip: str = "") -> StoredScan:
+    """Store the stamped scan of the entry's form and attach it (an earlier one stays stored: the audit
+    entry names it as ``replaced_file_id``); a submitted entry goes back to 待初筛. Returns the stored
+    scan (and its thumbnail when ``thumbnail``). Raises SubmissionError when the window is closed,
+    ScanError/StorageError for a refused file (nothing stored)."""
+    require_editable(contest, now)
+    stored = store_scan(stream, original_name=original_name, upload_root=upload_root, max_bytes=max_bytes,
+                        unit_id=entry.unit_id, uploaded_by_id=actor.id, thumbnail=thumbnail)
+    replaced = entry.scan_file_id
+    entry.scan_file_id = stored.scan.id
+    entry.updated_at = now
+    detail: dict[str, Any] = {"scan_file_id": stored.scan.id, "content_type": stored.scan.content_type,
+                              "size": stored.scan.size, "sha256": stored.scan.sha256}
+    if replaced:
+        detail["replaced_file_id"] = replaced
+    reset_screening_after_change(entry, detail)
+    db.session.flush()
+    record_change(entry, "updated", actor=actor, now=now, ip=ip, summary=f"{entry.title}：上传盖章扫描件",
+                  detail=detail)
+    return stored
 
 
 def submit(entry: Entry, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> None:

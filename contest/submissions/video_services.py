@@ -18,7 +18,6 @@ from contest.contests.models import Contest
 from contest.extensions import db
 from contest.media import posters, probe, rules, storage, transcode
 from contest.media.models import StoredFile
-from contest.media.scans import store_scan
 from contest.submissions import lifecycle
 from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import EntryState, TranscodeState, Video, VideoCategory
@@ -215,30 +214,11 @@ def _make_posters(stored: StoredFile, verdict: rules.Verdict, upload_root: str |
 
 
 def attach_scan(video: Video, contest: Contest, stream: BinaryIO, *, original_name: str, actor: User,
-                now: datetime, upload_root: str | Path, max_bytes: int, ip: str = "") -> list[str]:
-    """Store the stamped scan of the 附件2 form and attach it (replacing an earlier one), as for cases.
-    Returns the storage keys of files to remove after the commit: the preview thumbnail ``store_scan``
-    makes for an image (videos show no scan preview). Raises SubmissionError when the window is
-    closed, ScanError/StorageError for a refused file (nothing stored)."""
-    lifecycle.require_editable(contest, now)
-    stored = store_scan(stream, original_name=original_name, upload_root=upload_root, max_bytes=max_bytes,
-                        unit_id=video.unit_id, uploaded_by_id=actor.id)
-    obsolete = []
-    if stored.thumb is not None:
-        obsolete.append(stored.thumb.storage_key)
-        db.session.delete(stored.thumb)
-    replaced = video.scan_file_id
-    video.scan_file_id = stored.scan.id
-    video.updated_at = now
-    detail: dict[str, Any] = {"scan_file_id": stored.scan.id, "content_type": stored.scan.content_type,
-                              "size": stored.scan.size, "sha256": stored.scan.sha256}
-    if replaced:
-        detail["replaced_file_id"] = replaced
-    lifecycle.reset_screening_after_change(video, detail)
-    db.session.flush()
-    lifecycle.record_change(video, "updated", actor=actor, now=now, ip=ip,
-                            summary=f"{video.title}：上传盖章扫描件", detail=detail)
-    return obsolete
+                now: datetime, upload_root: str | Path, max_bytes: int, ip: str = "") -> None:
+    """Store the stamped scan of the 附件2 form and attach it (no thumbnail: the video has its poster);
+    see ``lifecycle.attach_scan``."""
+    lifecycle.attach_scan(video, contest, stream, original_name=original_name, actor=actor, now=now,
+                          upload_root=upload_root, max_bytes=max_bytes, thumbnail=False, ip=ip)
 
 
 def completeness(video: Video, *, declared: bool = True) -> dict[str, str]:

@@ -150,7 +150,7 @@ def upload_scan(video_id: int):
         return _detail_page(video, 400, scan_form=form)
     upload = form.scan.data
     try:
-        obsolete = svc.attach_scan(video, contest, upload.stream, original_name=upload.filename or "",
+        svc.attach_scan(video, contest, upload.stream, original_name=upload.filename or "",
                                    actor=current_user, now=clock_now(), upload_root=current_app.config["UPLOAD_ROOT"],
                                    max_bytes=current_app.config["MAX_SCAN_BYTES"], ip=client_ip())
     except (ScanError, StorageError) as exc:
@@ -161,7 +161,6 @@ def upload_scan(video_id: int):
         db.session.rollback()
         return _detail_page(video, 409, loose=[str(exc)])
     db.session.commit()
-    storage.remove_keys(obsolete, current_app.config["UPLOAD_ROOT"])
     flash("盖章扫描件已上传。", "success")
     return redirect(url_for("videos.detail", video_id=video.id))
 
