@@ -101,12 +101,7 @@ def _load_inputs(contest_id: int, kind: EntryKind) -> _Inputs:
     # An entry's expert scores are defined once, by the review module.
     submitted = review_services.submitted_totals_by_expert(contest_id, kind)
     inputs.totals = {eid: by_expert for eid, by_expert in submitted.items() if eid in wanted}
-    in_scope = sa.and_(Entry.contest_id == contest_id, Entry.kind == kind)
-    for eid, n in db.session.execute(
-            sa.select(Assignment.entry_id, sa.func.count(Assignment.id))
-            .join(Entry, Entry.id == Assignment.entry_id).where(in_scope).group_by(Assignment.entry_id)):
-        if eid in wanted:
-            inputs.assigned[eid] = int(n)
+    inputs.assigned = {eid: n for eid, n in review_services.assigned_counts(contest_id, kind).items() if eid in wanted}
     expert_ids = {x for totals in inputs.totals.values() for x in totals}
     if expert_ids:
         for uid, name, username in db.session.execute(

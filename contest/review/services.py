@@ -396,7 +396,8 @@ def progress(contest: Contest, kind: EntryKind, *, with_disabled_scorers: bool =
     """The experts × entries matrix of ``contest``/``kind`` with each cell's state, and per-expert completion.
 
     The experts are the active ones plus, when ``with_disabled_scorers``, disabled experts holding a
-    submitted sheet for one of these entries (those sheets still count in the ranking); ordered by id.
+    submitted sheet for one of these entries (it counts in the ranking unless a conflict of interest
+    excludes it); ordered by id.
     The assignment matrix passes False: it shows exactly the experts ``set_assignments`` changes."""
     experts = active_experts()
     entries = passed_entries(contest, kind)
@@ -428,6 +429,22 @@ def progress(contest: Contest, kind: EntryKind, *, with_disabled_scorers: bool =
     return Progress(experts, entries, cells, per_expert)
 
 
+# The SQL form of has_conflict() for a row joining the expert (User) and the entry: a NULL conflict unit
+# means no conflict.
+_NO_CONFLICT = sa.or_(User.conflict_unit_id.is_(None), User.conflict_unit_id != Entry.unit_id)
+
+
+def assigned_counts(contest_id: int, kind: EntryKind) -> dict[int, int]:
+    """Entry id -> how many experts are assigned to it and may score it (an expert with a conflict of
+    interest for the entry's unit, also one recorded after the assignment, does not count): the
+    number ``submitted_totals_by_expert`` is measured against. Entries without one are absent."""
+    rows = db.session.execute(sa.select(Assignment.entry_id, sa.func.count(Assignment.id))
+                              .join(Entry, Entry.id == Assignment.entry_id).join(User, User.id == Assignment.expert_id)
+                              .where(Entry.contest_id == contest_id, Entry.kind == kind, _NO_CONFLICT)
+                              .group_by(Assignment.entry_id))
+    return {entry_id: int(n) for entry_id, n in rows}
+
+
 def submitted_totals_by_expert(contest_id: int, kind: EntryKind) -> dict[int, dict[int, Decimal]]:
     """Entry id -> {expert id -> total} of every *submitted* score sheet for the entries of ``contest_id``
     and ``kind`` (totals to two decimals). This is the one definition of an entry's expert scores: the
@@ -436,18 +453,9 @@ def submitted_totals_by_expert(contest_id: int, kind: EntryKind) -> dict[int, di
     without a counted sheet are absent."""
     rows = db.session.execute(sa.select(ScoreSheet.entry_id, ScoreSheet.expert_id, ScoreSheet.total).join(
         Entry, Entry.id == ScoreSheet.entry_id).join(User, User.id == ScoreSheet.expert_id).where(
-        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED,
-        # the SQL form of has_conflict(); a NULL conflict unit means no conflict
-        sa.or_(User.conflict_unit_id.is_(None), User.conflict_unit_id != Entry.unit_id))
+        Entry.contest_id == contest_id, Entry.kind == kind, ScoreSheet.state == SheetState.SUBMITTED, _NO_CONFLICT)
         .order_by(ScoreSheet.entry_id, ScoreSheet.expert_id))
     result: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for entry_id, expert_id, value in rows:
         result[entry_id][expert_id] = Decimal(value).quantize(Decimal("0.01"))
     return dict(result)
-
-
-def submitted_totals(contest_id: int, kind: EntryKind) -> dict[int, list[Decimal]]:
-    """Entry id -> the totals of every *submitted* score sheet for that entry (ordered by expert id):
-    ``submitted_totals_by_expert`` without the expert ids."""
-    return {entry_id: [totals[x] for x in sorted(totals)]
-            for entry_id, totals in submitted_totals_by_expert(contest_id, kind).items()}

@@ -44,6 +44,12 @@ def world(app):
                 conflicted=conflicted, org=org, crit=crit)
 
 
+def submitted_totals(contest_id: int, kind: EntryKind) -> dict[int, list]:
+    """``services.submitted_totals_by_expert`` without the expert ids (totals ordered by expert id)."""
+    return {entry_id: [totals[x] for x in sorted(totals)]
+            for entry_id, totals in services.submitted_totals_by_expert(contest_id, kind).items()}
+
+
 def scores(crit, values, **extra):
     data = {f"c{c.id}": v for c, v in zip(crit, values)}
     data.update(extra)
@@ -395,8 +401,8 @@ def test_progress_matrix_reminders_and_export(world, login_as):
     assert rows[1][:4] == (w["case1"].id, "信用承诺替代证明", UNIT_NAME, "张专家")
     assert rows[1][6:12] == ("已提交", 30, 30, 20, 20, 100)
     assert rows[2][6:12] == ("草稿", 10, None, None, None, 10)
-    assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
-    assert services.submitted_totals(w["contest"].id, EntryKind.VIDEO) == {}
+    assert submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
+    assert submitted_totals(w["contest"].id, EntryKind.VIDEO) == {}
 
 
 def test_export_keeps_formula_like_comments_and_titles_as_text(world, login_as):
@@ -418,7 +424,7 @@ def test_submitted_totals_lists_each_submitted_sheet(world, login_as):
     login_as(w["e1"]).post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["20", "20", "10", "10"], submit_sheet="1"))
     login_as(w["e2"]).post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["25", "20", "15", "10.5"], submit_sheet="1"))
     login_as(w["conflicted"]).post(f"/review/entries/{w['case2'].id}", data=scores(w["crit"], ["1", "1", "1", "1"], save="1"))
-    assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {
+    assert submitted_totals(w["contest"].id, EntryKind.CASE) == {
         w["case2"].id: [Decimal("60.00"), Decimal("70.50")]}
     assert services.submitted_totals_by_expert(w["contest"].id, EntryKind.CASE) == {
         w["case2"].id: {w["e1"].id: Decimal("60.00"), w["e2"].id: Decimal("70.50")}}
@@ -437,7 +443,7 @@ def test_video_scoring_uses_video_rubric(app, login_as):
     resp = c.post(f"/review/entries/{video.id}", data=scores(crit, ["25", "26", "30", "20"], submit_sheet="1"))
     assert "“内容创意”最高25分，填写的26分超过了满分。" in resp.get_data(as_text=True)
     c.post(f"/review/entries/{video.id}", data=scores(crit, ["25", "25", "30", "20"], submit_sheet="1"))
-    assert services.submitted_totals(contest.id, EntryKind.VIDEO) == {video.id: [Decimal("100.00")]}
+    assert submitted_totals(contest.id, EntryKind.VIDEO) == {video.id: [Decimal("100.00")]}
 
 
 def test_demo_review_seeder_assigns_and_scores(app):
@@ -453,7 +459,7 @@ def test_demo_review_seeder_assigns_and_scores(app):
     # expert4 is linked to 雁塔区 and never gets its case.
     assert (experts[3].id, cases[0].id) not in pairs and (experts[3].id, cases[1].id) in pairs
     assert len(pairs) == 7
-    totals = services.submitted_totals(contest.id, EntryKind.CASE)
+    totals = submitted_totals(contest.id, EntryKind.CASE)
     assert sorted(len(v) for v in totals.values()) == [1, 1]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSheet)) == 3
 
@@ -547,6 +553,7 @@ def test_conflict_recorded_after_submission_drops_score_and_shows_sheet(world, l
     sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.expert_id == w["e1"].id))
     row = _case_row(w["contest"], "信用承诺替代证明")
     assert (row["expert_count"], row["expert_score_2dp"]) == (2, "80.00")
+    assigned_before = row["assigned_count"]
     org = login_as(w["org"])
     resp = org.post(f"/admin/accounts/{w['e1'].id}/edit", data={
         "display_name": "张专家", "phone": "", "title": "", "affiliation": "", "unit_id": "0",
@@ -556,6 +563,9 @@ def test_conflict_recorded_after_submission_drops_score_and_shows_sheet(world, l
     assert w["e1"].conflict_unit_id == w["unit"].id
     row = _case_row(w["contest"], "信用承诺替代证明")
     assert (row["expert_count"], row["expert_score_2dp"]) == (1, "60.00")
+    # The conflicted expert no longer counts as assigned either: the freeze check does not ask for a sheet
+    # that cannot count.
+    assert row["assigned_count"] == assigned_before - 1
     assert services.submitted_totals_by_expert(w["contest"].id, EntryKind.CASE) == {
         w["case1"].id: {w["e2"].id: Decimal("60.00")}}
     page = org.get("/review/progress?kind=case").get_data(as_text=True)
@@ -583,7 +593,7 @@ def test_reopen_refused_after_review_window_closed(world, login_as, clock):
     db.session.expire_all()
     assert db.session.execute(sa.select(ScoreSheet.state, ScoreSheet.submitted_at.is_not(None))).one() == (
         SheetState.SUBMITTED, True)
-    assert services.submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
+    assert submitted_totals(w["contest"].id, EntryKind.CASE) == {w["case1"].id: [Decimal("100.00")]}
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "score_reopened")) is None
 
 
