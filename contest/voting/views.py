@@ -26,8 +26,8 @@ from contest.voting import monitor as fraud
 from contest.voting.forms import PhoneSendForm, PhoneVerifyForm, PolicyForm, VoidForm, VoteForm
 
 
-# New captchas per client and minute: made in the entry page (counted by address key) and from /vote/captcha
-# (Flask-Limiter), each on its own counter.
+# New captchas per client and minute, made in the entry page and from /vote/captcha (Flask-Limiter), each on
+# its own counter, both keyed like the vote (policy.address_key: an IPv6 client by its /64).
 PAGE_CAPTCHA_LIMIT = "30 per minute"
 
 bp = Blueprint("voting", __name__)
@@ -132,12 +132,10 @@ def entry_page(contest_id: int, entry_id: int):
     captcha_image = ""
     # The vote form is shown only when voting is open (and the phone is verified when required).
     if not closed_reason and (phone_ok or not contest.phone_verification):
-        need_captcha = contest.captcha_mode.value == policy.CAPTCHA_ALWAYS
-        if contest.captcha_mode.value == policy.CAPTCHA_AFTER:
-            # Without a (valid) cookie yet, the IP's votes of the day still count.
-            status, voter_id = voter_mod.read_voter_id()
-            who = voter_mod.current_voter(voter_id if status == voter_mod.VALID else "", contest.id)
-            need_captcha = services.captcha_needed(contest, who, t)
+        # Without a (valid) cookie yet, the IP's votes of the day still count (captcha mode "after").
+        status, voter_id = voter_mod.read_voter_id()
+        who = voter_mod.current_voter(voter_id if status == voter_mod.VALID else "", contest.id)
+        need_captcha = services.captcha_needed(contest, who, t)
         # The challenge is part of the page, so the plain form works without JavaScript. Each one is a
         # row: a client reloading the page in a loop gets no more than the captcha endpoint gives.
         if need_captcha and ratelimit.hit("page-captcha", PAGE_CAPTCHA_LIMIT, policy.address_key(client_ip())):
@@ -218,7 +216,7 @@ def _png_data_url(png: bytes) -> str:
 
 @bp.route("/vote/captcha")
 @public_view
-@limiter.limit(PAGE_CAPTCHA_LIMIT)
+@limiter.limit(PAGE_CAPTCHA_LIMIT, key_func=lambda: policy.address_key(client_ip()))
 def new_captcha():
     """A new one-time image captcha as JSON: the token and the PNG as a data: URL."""
     challenge = services.new_captcha(now=now())
@@ -230,7 +228,7 @@ def new_captcha():
 
 @bp.route("/vote/<int:contest_id>/phone", methods=["GET", "POST"])
 @public_view
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: policy.address_key(client_ip()))
 def phone(contest_id: int):
     """Phone verification for contests that want one person one vote: get a code, then enter it."""
     contest = _load_contest(contest_id)
@@ -278,10 +276,10 @@ def phone(contest_id: int):
 
 
 def _count_code_for_ip() -> None:
-    """Count one SMS code against the client IP's daily budget (PHONE_CODES_PER_IP_PER_DAY, a window of
-    24 hours from the IP's first code). Raises VotingError when the budget is spent."""
+    """Count one SMS code against the client's daily budget (PHONE_CODES_PER_IP_PER_DAY, a window of
+    24 hours from its first code; an IPv6 client counts by its /64). Raises VotingError when spent."""
     n = current_app.config["PHONE_CODES_PER_IP_PER_DAY"]
-    if not ratelimit.hit("phone-code", f"{n} per day", client_ip()):
+    if not ratelimit.hit("phone-code", f"{n} per day", policy.address_key(client_ip())):
         raise services.VotingError(f"同一网络地址24小时内最多获取{n}次验证码，已达上限，请明天再试。")
 
 
