@@ -109,7 +109,7 @@ class ActionForm(FlaskForm):
 
 class DeleteDraftForm(FlaskForm):
     """删除草稿: the tick is the confirmation (works without JavaScript; browsers also require it)."""
-    confirm = BooleanField("确认删除（删除后无法恢复，已上传的文件一并删除）",
+    confirm = BooleanField("确认删除（删除后无法恢复，当前上传的文件一并删除）",
                            validators=[DataRequired("请勾选“确认删除”后再删除草稿。")])
 
 

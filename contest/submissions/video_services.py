@@ -250,7 +250,10 @@ def withdraw_video(video: Video, contest: Contest, *, actor: User, now: datetime
 def delete_video_draft(video: Video, contest: Contest, *, actor: User, now: datetime, ip: str = "") -> list[str]:
     """Delete a never-submitted draft video with its files (video, web rendition, poster, thumbnail,
     scan); returns the storage keys to remove after the commit. Raises SubmissionError (window
-    closed, submitted or withdrawn)."""
+    closed, submitted or withdrawn, or its web version still being made: the background job would then
+    write a rendition for a deleted video)."""
+    if video.transcode_state in (TranscodeState.PENDING, TranscodeState.RUNNING):
+        raise SubmissionError("视频正在后台转码，请等处理完成（通常几分钟）后再删除草稿。")
     files = (video.video_file, video.web_file, video.poster_file, video.thumb_file, video.scan_file)
     return lifecycle.delete_draft(video, contest, files, actor=actor, now=now, ip=ip)
 

@@ -549,6 +549,17 @@ def test_hevc_gets_a_web_rendition_in_the_background(app, unit_client, videos):
     assert unit_client.get(f"/videos/{video.id}/status").get_json() == {"state": "done", "label": "已完成", "ready": True}
 
 
+def test_draft_being_transcoded_cannot_be_deleted_yet(app, unit_client, videos):
+    app.config["TRANSCODE_BACKGROUND"] = False  # the web version stays pending, as while the job runs
+    video = create(unit_client)
+    assert put_file(unit_client, video.id, videos["hevc_portrait"]).status_code == 200
+    resp = unit_client.post(f"/videos/{video.id}/delete", data={"confirm": "y"})
+    assert resp.status_code == 409
+    assert "视频正在后台转码，请等处理完成（通常几分钟）后再删除草稿。" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Video, video.id).transcode_state == TranscodeState.PENDING
+
+
 def test_pending_transcode_survives_restart_via_cli(app, unit_client, videos):
     app.config["TRANSCODE_BACKGROUND"] = False  # as if the server stopped before the thread ran
     video = create(unit_client)
