@@ -284,7 +284,7 @@ def single_line(lines: list[str]) -> str:
         if out and out[-1].isascii() and out[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
             out += " "
         out += piece
-    return " ".join(out.split(" ")).strip()
+    return " ".join(out.split())
 
 
 def parse_themes(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import contains_eager, selectinload, with_polymorphic
-from werkzeug.wsgi import ClosingIterator
+from werkzeug.wsgi import FileWrapper
 
 from contest.accounts.models import Unit
 from contest.core.downloads import DOCX_MIME, XLSX_MIME
@@ -242,18 +242,9 @@ def submissions_zip_stream(contest_id: int, upload_root: str | Path) -> tuple[It
         tmp.close()
         raise
 
-    def chunks():
-        try:
-            while True:
-                block = tmp.read(CHUNK)
-                if not block:
-                    break
-                yield block
-        finally:
-            tmp.close()
-
-    # A generator closed before its first step never runs its finally: close the file explicitly too.
-    return ClosingIterator(chunks(), tmp.close), size
+    # Werkzeug's FileWrapper reads in blocks and closes the file when the response is closed (also
+    # when a HEAD request closes the body unstarted).
+    return FileWrapper(tmp, CHUNK), size
 
 
 # --------------------------------------------------------------------------- CSV of votes
