@@ -121,14 +121,21 @@ def bursts(contest: Contest, since: datetime, threshold: Optional[int] = None) -
     return pol.find_bursts(rows, threshold)
 
 
-def burst_votes(contest: Contest, entry_id: int, kind: str, source: str, minute: datetime) -> list[Vote]:
-    """The votes of one burst (valid or not), oldest first."""
+def _burst_where(contest: Contest, entry_id: int, kind: str, source: str, minute: datetime) -> Optional[list]:
+    """The WHERE of one burst's votes (entry, IP or /24, one minute), valid or not; None for an unknown kind."""
     col = SOURCE_COLUMNS.get(kind)
     if col is None:
+        return None
+    return [Vote.contest_id == contest.id, Vote.entry_id == entry_id, col == source,
+            Vote.created_at >= minute, Vote.created_at < minute + timedelta(minutes=1)]
+
+
+def burst_votes(contest: Contest, entry_id: int, kind: str, source: str, minute: datetime) -> list[Vote]:
+    """The votes of one burst (valid or not), oldest first."""
+    where = _burst_where(contest, entry_id, kind, source, minute)
+    if where is None:
         return []
-    return list(db.session.scalars(sa.select(Vote).where(
-        Vote.contest_id == contest.id, Vote.entry_id == entry_id, col == source,
-        Vote.created_at >= minute, Vote.created_at < minute + timedelta(minutes=1)).order_by(Vote.created_at, Vote.id)))
+    return list(db.session.scalars(sa.select(Vote).where(*where).order_by(Vote.created_at, Vote.id)))
 
 
 def void_votes(contest: Contest, vote_ids: Iterable[int], reason: str, *, actor: User, now: datetime,
@@ -174,10 +181,8 @@ def void_votes(contest: Contest, vote_ids: Iterable[int], reason: str, *, actor:
 def void_burst(contest: Contest, entry_id: int, kind: str, source: str, minute: datetime, reason: str, *,
                actor: User, now: datetime, ip: str = "") -> int:
     """Void every valid vote of one burst (entry, IP or /24, minute). See ``void_votes``."""
-    col = SOURCE_COLUMNS.get(kind)
-    votes = [] if col is None else list(db.session.scalars(sa.select(Vote.id).where(
-        Vote.contest_id == contest.id, Vote.entry_id == entry_id, col == source, Vote.valid.is_(True),
-        Vote.created_at >= minute, Vote.created_at < minute + timedelta(minutes=1))))
+    where = _burst_where(contest, entry_id, kind, source, minute)
+    votes = [] if where is None else list(db.session.scalars(sa.select(Vote.id).where(*where, Vote.valid.is_(True))))
     if not votes:
         raise MonitorError("该批投票已全部作废或不存在，无需重复操作。")
     label = SOURCE_LABELS.get(kind, kind)
