@@ -17,8 +17,7 @@ from contest.core.request_info import client_ip
 from contest.documents.case_form import DocxError, blank_form_bytes, case_docx_bytes
 from contest.extensions import db
 from contest.media import storage
-from contest.media.scans import ScanError
-from contest.media.storage import StorageError, format_size
+from contest.media.storage import format_size
 from contest.submissions import case_services as svc
 from contest.submissions.case_forms import (
     ActionForm, CaseFilterForm, CaseForm, DeleteDraftForm, ImportForm, ScanForm, SubmitForm,
@@ -27,7 +26,8 @@ from contest.submissions.case_rules import COMMITMENT_TEXT, PARTS, PHONE_HELP
 from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError, count_by_state
 from contest.submissions.models import Case, EntryKind, EntryState
-from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
+from contest.submissions.view_helpers import (attach_scan_upload, current_contest, own_entry, submission_window,
+                                              unit_entry)
 from contest.core.downloads import DOCX_MIME, download_name
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -127,22 +127,10 @@ def edit(case_id: int):
 def upload_scan(case_id: int):
     """Upload the stamped scan (PDF/JPG/PNG, checked by content)."""
     case, contest = unit_entry(Case, case_id)
-    form = ScanForm()
-    if not form.validate_on_submit():
-        return _detail_page(case, 400, scan_form=form)
-    upload = form.scan.data
-    try:
-        svc.attach_scan(case, contest, upload.stream, original_name=upload.filename or "", actor=current_user,
-                        now=clock_now(), upload_root=current_app.config["UPLOAD_ROOT"],
-                        max_bytes=current_app.config["MAX_SCAN_BYTES"], ip=client_ip())
-    except (ScanError, StorageError) as exc:
-        db.session.rollback()
-        form.scan.errors = [str(exc)]
-        return _detail_page(case, 400, scan_form=form)
-    except SubmissionError as exc:
-        db.session.rollback()
-        return _detail_page(case, 409, loose=[str(exc)])
-    db.session.commit()
+    error = attach_scan_upload(case, contest, ScanForm(), svc.attach_scan,
+                               lambda status, **context: _detail_page(case, status, **context))
+    if error is not None:
+        return error
     flash("盖章扫描件已上传。", "success")
     return redirect(url_for("cases.detail", case_id=case.id))
 

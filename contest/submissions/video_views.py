@@ -15,13 +15,13 @@ from contest.core.nav import register_nav
 from contest.core.request_info import client_ip
 from contest.extensions import db
 from contest.media import storage, transcode
-from contest.media.scans import ScanError
 from contest.media.storage import StorageError, format_size
 from contest.submissions import video_services as svc
 from contest.submissions.counting import RULE_TEXT
 from contest.submissions.lifecycle import SubmissionError
 from contest.submissions.models import Video
-from contest.submissions.view_helpers import current_contest, own_entry, submission_window, unit_entry
+from contest.submissions.view_helpers import (attach_scan_upload, current_contest, own_entry, submission_window,
+                                              unit_entry)
 from contest.submissions.video_forms import ActionForm, DeleteDraftForm, ScanForm, SubmitForm, VideoForm
 from contest.submissions.video_rules import DECLARATION_TEXT, INTRODUCTION_LIMIT, SYNOPSIS_LIMIT
 from contest.core.downloads import DOCX_MIME, download_name
@@ -145,22 +145,10 @@ def _detail_page(video: Video, status: int = 200, scan_form: ScanForm | None = N
 def upload_scan(video_id: int):
     """Upload the stamped scan of the 附件2 form (PDF/JPG/PNG, checked by content)."""
     video, contest = unit_entry(Video, video_id)
-    form = ScanForm()
-    if not form.validate_on_submit():
-        return _detail_page(video, 400, scan_form=form)
-    upload = form.scan.data
-    try:
-        svc.attach_scan(video, contest, upload.stream, original_name=upload.filename or "",
-                                   actor=current_user, now=clock_now(), upload_root=current_app.config["UPLOAD_ROOT"],
-                                   max_bytes=current_app.config["MAX_SCAN_BYTES"], ip=client_ip())
-    except (ScanError, StorageError) as exc:
-        db.session.rollback()
-        form.scan.errors = [str(exc)]
-        return _detail_page(video, 400, scan_form=form)
-    except SubmissionError as exc:
-        db.session.rollback()
-        return _detail_page(video, 409, loose=[str(exc)])
-    db.session.commit()
+    error = attach_scan_upload(video, contest, ScanForm(), svc.attach_scan,
+                               lambda status, **context: _detail_page(video, status, **context))
+    if error is not None:
+        return error
     flash("盖章扫描件已上传。", "success")
     return redirect(url_for("videos.detail", video_id=video.id))
 

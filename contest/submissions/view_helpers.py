@@ -2,17 +2,20 @@
 (404 otherwise), and the submission window as the pages show it."""
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Callable, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
 from contest.contests.context import get_current_contest
 from contest.contests.models import Contest, Phase
 from contest.contests.services import is_phase_open, seconds_left
 from contest.core.clock import now as clock_now
+from contest.core.request_info import client_ip
 from contest.extensions import db
-from contest.submissions.lifecycle import load_own
+from contest.media.scans import ScanError
+from contest.media.storage import StorageError
+from contest.submissions.lifecycle import SubmissionError, load_own
 from contest.submissions.models import Entry
 
 E = TypeVar("E", bound=Entry)
@@ -47,3 +50,25 @@ def submission_window(contest: Contest) -> dict:
     now = clock_now()
     return {"window": contest.window(Phase.SUBMISSION), "seconds_left": seconds_left(contest, Phase.SUBMISSION, now),
             "editable": is_phase_open(contest, Phase.SUBMISSION, now)}
+
+
+def attach_scan_upload(entry: Entry, contest: Contest, form, attach: Callable, page: Callable):
+    """Run a stamped-scan upload posted with ``form`` (a ScanForm) through ``attach`` (the kind's
+    ``attach_scan`` service) and commit. Returns None on success, else the error response built by
+    ``page(status, **context)``: 400 with the field's message for a refused file, 409 when the window is closed."""
+    if not form.validate_on_submit():
+        return page(400, scan_form=form)
+    upload = form.scan.data
+    try:
+        attach(entry, contest, upload.stream, original_name=upload.filename or "", actor=current_user,
+               now=clock_now(), upload_root=current_app.config["UPLOAD_ROOT"],
+               max_bytes=current_app.config["MAX_SCAN_BYTES"], ip=client_ip())
+    except (ScanError, StorageError) as exc:
+        db.session.rollback()
+        form.scan.errors = [str(exc)]
+        return page(400, scan_form=form)
+    except SubmissionError as exc:
+        db.session.rollback()
+        return page(409, loose=[str(exc)])
+    db.session.commit()
+    return None
