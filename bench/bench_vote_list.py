@@ -53,7 +53,9 @@ def main() -> int:
         assert memory_queries == 0, f"the memory page ran {memory_queries} SQL statements"
         for url in (srv.url(page), srv.url("/bench/memory")):
             run_wrk(url, connections=CONNECTIONS, threads=THREADS, duration=3)
+        srv.wait_idle()  # requests of the previous run still queued would delay the next run's first ones
         mem = run_wrk(srv.url("/bench/memory"), connections=CONNECTIONS, threads=THREADS, duration=DURATION)
+        srv.wait_idle()
         real = run_wrk(srv.url(page), connections=CONNECTIONS, threads=THREADS, duration=DURATION)
     log(f"page: p50 {real.p50_ms:.1f} ms; memory: p50 {mem.p50_ms:.1f} ms")
     rows = [

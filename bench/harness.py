@@ -139,6 +139,33 @@ class Server:
                 continue
         return pids
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far, from /proc/<pid>/stat."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime (fields 14 and 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, *, window: float = 0.5, busy: float = 0.02, timeout: float = 60.0) -> float:
+        """Wait until the workers have worked off what an earlier run left queued, and return the seconds
+        waited. When wrk stops, the requests it had sent are still in the workers' accept queue and are
+        served afterwards: a slow page run before a measured run would otherwise delay the measured
+        run's first requests (its p99 then shows the previous run, not the endpoint). Idle means the
+        workers used less than ``busy`` CPU seconds over ``window`` seconds."""
+        start = time.monotonic()
+        last = self.cpu_seconds()
+        while time.monotonic() - start < timeout:
+            time.sleep(window)
+            now = self.cpu_seconds()
+            if now - last < busy:
+                return time.monotonic() - start
+            last = now
+        raise RuntimeError(f"the server did not become idle within {timeout:.0f} s")
+
 
 def proc_status_kb(pid: int, key: str) -> int:
     """A ``kB`` field of /proc/<pid>/status (VmRSS, VmHWM, ...)."""
