@@ -16,7 +16,7 @@ from contest.voting.models import Vote
 from tests.factories import make_organizer
 from tests.integration.voting_support import Visitor, passed_case, voting_contest
 
-ROUNDS = 3
+ROUNDS = 6
 ENTRIES = 3
 VOTES_PER_ENTRY = 300  # per round: 900 votes, so a void of 650 ids spans two 500-id chunks
 BURST_IPS = ["a" * 64, "b" * 64, "c" * 64]
