@@ -154,11 +154,18 @@ def void_votes(contest: Contest, vote_ids: Iterable[int], reason: str, *, actor:
     # The counts come from the rows this UPDATE changed (RETURNING), not from an earlier SELECT: a concurrent
     # void of the same votes waits on the rows (or SQLite's write lock) and then changes none of them, so each
     # vote lowers its entry's count exactly once.
+    # Locks are taken in one global order — vote rows by id, chunk after chunk, then entries by id — so two
+    # organizers voiding overlapping sets wait for each other instead of deadlocking. An UPDATE alone locks
+    # rows in the order its scan meets them (heap order on PostgreSQL, which is not id order once vacuumed
+    # space is reused), hence the SELECT ... ORDER BY id FOR NO KEY UPDATE first (the UPDATE's own lock
+    # strength; ignored by SQLite, whose write lock serialises voids anyway).
     per_entry: dict[int, int] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start:chunk_start + 500]
+        where = (Vote.id.in_(chunk), Vote.contest_id == contest.id, Vote.valid.is_(True))
+        db.session.execute(sa.select(Vote.id).where(*where).order_by(Vote.id).with_for_update(key_share=True))
         changed = db.session.scalars(
-            sa.update(Vote).where(Vote.id.in_(chunk), Vote.contest_id == contest.id, Vote.valid.is_(True))
+            sa.update(Vote).where(*where)
             .values(valid=False, void_reason=reason, voided_at=now, voided_by_id=actor.id)
             .returning(Vote.entry_id).execution_options(synchronize_session=False))
         for entry_id in changed:
