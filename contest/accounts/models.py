@@ -133,3 +133,9 @@ class User(UserMixin, db.Model):
     @property
     def is_expert(self) -> bool:
         return self.role == Role.EXPERT
+
+
+# Usernames are unique ignoring case, as the app compares them; the database holds that too, so two
+# requests (or two app servers) creating “Alice” and “alice” at the same moment cannot both succeed.
+# Migration 0004 creates it.
+sa.Index("uq_user_username_lower", sa.func.lower(User.username), unique=True)
