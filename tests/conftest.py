@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -144,6 +147,54 @@ def make_app(session_tmp, request):
         with a.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_database(app, tmp_path):
+    """The URL of a new, empty database of the same kind as the test database."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        yield str(url.set(database=str(tmp_path / "restored.db")))
+        return
+    name = f"contest_restore_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class StatementWatch:
+    """Counts the SQL statements matching ``pattern`` that any connection of ``engine`` starts, from any
+    thread; ``wait(n)`` returns once n have started (False after ``timeout`` seconds)."""
+
+    def __init__(self, pattern: str):
+        self._pattern = re.compile(pattern)
+        self._cond = threading.Condition()
+        self.count = 0
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if self._pattern.search(statement):
+            with self._cond:
+                self.count += 1
+                self._cond.notify_all()
+
+    def wait(self, n: int, timeout: float = 60) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self.count >= n, timeout)
+
+
+@contextmanager
+def watch_statements(engine, pattern: str):
+    """``with watch_statements(db.engine, r'INSERT INTO "?user"? ') as watch: ... watch.wait(2)``"""
+    watch = StatementWatch(pattern)
+    sa.event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield watch
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", watch)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from contest.accounts.models import Role, Unit, User
 from contest.core import audit
+from contest.core.db import is_unique_violation
 from contest.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
@@ -31,17 +32,10 @@ def password_problem(password: str) -> Optional[str]:
 
 
 def find_username(username: str) -> Optional[User]:
-    """The account whose username equals ``username`` ignoring case (usernames are unique that way),
-    None when there is none. An exact match wins, so that two accounts made before the rule
-    (e.g. “Yanta” and “yanta”) still each log in with their own spelling; a case-insensitive match
-    is used only when it is unambiguous."""
-    username = username.strip()
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is not None:
-        return user
-    matches = db.session.scalars(sa.select(User).where(sa.func.lower(User.username) == username.lower())
-                                 .limit(2)).all()
-    return matches[0] if len(matches) == 1 else None
+    """The account whose username equals ``username`` ignoring case, None when there is none (the
+    database keeps usernames unique that way: index uq_user_username_lower)."""
+    return db.session.scalar(sa.select(User).where(
+        sa.func.lower(User.username) == sa.func.lower(username.strip())))
 
 
 def authenticate(username: str, password: str, *, now: datetime, ip: str = "") -> User:
@@ -72,29 +66,49 @@ def change_password(user: User, old: str, new: str, *, now: datetime, ip: str = 
     audit.record("password_changed", actor=user, target=user, ip=ip, now=now)
 
 
+def _taken_username(username: str) -> Optional[str]:
+    """The existing username equal to ``username`` ignoring case, else None."""
+    return db.session.scalar(sa.select(User.username).where(
+        sa.func.lower(User.username) == sa.func.lower(username)).limit(1))
+
+
+def _username_taken_error(taken: Optional[str]) -> AccountError:
+    if taken is None:  # the other request's account is gone again (rolled back or deleted)
+        return AccountError("用户名刚刚已被使用（不区分大小写），请换一个。")
+    return AccountError(f"用户名已被使用（不区分大小写）：已有账号“{taken}”，请换一个。")
+
+
 def create_user(*, username: str, password: str, role: Role, actor: Optional[User], now: datetime,
                 display_name: str = "", unit: Optional[Unit] = None, phone: str = "",
                 title: str = "", affiliation: str = "", conflict_unit: Optional[Unit] = None,
                 ip: str = "") -> User:
     """Create an account. Raises AccountError for a taken username (compared ignoring case, as the
-    unit import does), weak password or missing unit."""
+    unit import does and the database enforces, so also when another request takes it at the same
+    moment), weak password or missing unit."""
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名。")
-    taken = db.session.scalar(sa.select(User.username).where(sa.func.lower(User.username) == username.lower())
-                              .order_by(User.id).limit(1))
+    taken = _taken_username(username)
     if taken is not None:
-        raise AccountError(f"用户名已被使用（不区分大小写）：已有账号“{taken}”，请换一个。")
+        raise _username_taken_error(taken)
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
     if role == Role.UNIT and unit is None:
         raise AccountError("申报单位账号必须选择所属单位。")
-    user = User(username=username, role=role, display_name=display_name, unit=unit, phone=phone,
-                title=title, affiliation=affiliation, conflict_unit=conflict_unit, active=True, created_at=now)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            user = User(username=username, role=role, display_name=display_name, unit=unit, phone=phone,
+                        title=title, affiliation=affiliation, conflict_unit=conflict_unit, active=True,
+                        created_at=now)
+            user.set_password(password)
+            db.session.add(user)
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another request created the same name (in any letter case) after the check above: the
+        # database's unique index decided. Its account is committed now, so it can be named.
+        raise _username_taken_error(_taken_username(username)) from None
     audit.record("account_created", actor=actor, target=user, summary=f"{role.label}：{user.label}", ip=ip, now=now)
     return user
 
@@ -209,20 +223,13 @@ def check_unit_import(table: list[list]):
                         existing_usernames=db.session.scalars(sa.select(User.username)))
 
 
-def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "") -> list[tuple[Unit, Optional[User], str]]:
-    """Create every unit (and its account) of the table, or nothing.
-
-    Raises AccountError carrying all row errors when any row is bad; the caller must roll back.
-    Returns (unit, account or None, initial password or "") per row, for showing the passwords once.
-    """
+def _add_import_rows(rows, now: datetime) -> list[tuple[Unit, Optional[User], str]]:
+    """Add a unit (and its account, with a new password) per checked import row; see import_units."""
     from contest.accounts.models import UnitKind
     from contest.accounts.rules import generate_password
 
-    check = check_unit_import(table)
-    if not check.ok:
-        raise AccountError("\n".join(check.errors))
     created = []
-    for row in check.rows:
+    for row in rows:
         unit = Unit(name=row.name, kind=UnitKind(row.kind), contact_name=row.contact_name,
                     contact_phone=row.contact_phone, address=row.address, email="", created_at=now)
         db.session.add(unit)
@@ -234,7 +241,31 @@ def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "")
             user.set_password(password)
             db.session.add(user)
         created.append((unit, user, password))
-    db.session.flush()
+    return created
+
+
+def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "") -> list[tuple[Unit, Optional[User], str]]:
+    """Create every unit (and its account) of the table, or nothing.
+
+    Raises AccountError carrying all row errors when any row is bad; the caller must roll back.
+    A unit name or username taken by another request at the same moment (the database's unique keys
+    decide) is reported the same way, as the row errors of checking the file again.
+    Returns (unit, account or None, initial password or "") per row, for showing the passwords once.
+    """
+    check = check_unit_import(table)
+    if not check.ok:
+        raise AccountError("\n".join(check.errors))
+    try:
+        with db.session.begin_nested():
+            created = _add_import_rows(check.rows, now)
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        # A unit name or username of the file was taken by another request after the check above (the
+        # unique keys decided); that request has committed, so checking again names the rows.
+        check = check_unit_import(table)
+        raise AccountError("\n".join(check.errors) if check.errors else
+                           "导入期间有单位名称或账号用户名刚刚被占用，请重新上传文件预览。") from None
     accounts = sum(1 for _, u, _ in created if u)
     audit.record("units_imported", actor=actor, ip=ip, now=now,
                  summary=f"导入 {len(created)} 个单位、{accounts} 个账号",

@@ -1,11 +1,15 @@
 import re
+import threading
+import time
+from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 from contest.accounts.models import Role, User
 from contest.core.models import AuditLog
 from contest.extensions import db
-from tests.conftest import login
+from tests.conftest import login, watch_statements
 from tests.factories import PASSWORD, make_contest, make_expert, make_organizer, make_unit, make_user
 
 PW_RE = re.compile(r'id="one-time-password">([^<]+)<')
@@ -87,19 +91,70 @@ def test_login_matches_the_username_ignoring_case(app):
     assert login(app.test_client(), "YANTA", "wrong-password1").status_code == 200
 
 
-def test_accounts_made_before_the_rule_each_log_in_with_their_own_spelling(app):
-    # Two spellings created before usernames were compared ignoring case: exact spelling wins, and a
-    # third spelling is ambiguous, so it matches neither (no 500, no guessing).
-    a = make_user(Role.UNIT, username="Yanta", unit=make_unit("雁塔区"))
-    b = make_user(Role.UNIT, username="yanta", unit=make_unit("碑林区"))
+def test_database_refuses_a_username_differing_only_in_case(app):
+    # The database holds the rule too (index uq_user_username_lower), whatever code writes the row.
+    make_user(Role.UNIT, username="Yanta", unit=make_unit("雁塔区"))
     db.session.commit()
-    for name, user in (("Yanta", a), ("yanta", b)):
-        c = app.test_client()
-        assert login(c, name, PASSWORD).status_code == 302
-        with c.session_transaction() as s:
-            assert s["_user_id"] == user.get_id()
-    resp = login(app.test_client(), "YANTA", PASSWORD)
-    assert resp.status_code == 200 and "用户名或密码错误。" in resp.get_data(as_text=True)
+    with pytest.raises(sa.exc.IntegrityError, match="uq_user_username_lower"):
+        make_user(Role.UNIT, username="yanta", unit=make_unit("碑林区"))
+    db.session.rollback()
+    assert list(db.session.scalars(sa.select(User.username))) == ["Yanta"]
+
+
+@contextmanager
+def _user_writes_held():
+    """Another transaction keeps every write to the user table waiting (reads go on) until the block ends."""
+    other = db.engine.connect()
+    tx = other.begin()
+    if db.engine.dialect.name == "postgresql":
+        other.execute(sa.text('LOCK TABLE "user" IN EXCLUSIVE MODE'))
+    else:
+        other.execute(sa.text('UPDATE "user" SET id = id WHERE 1 = 0'))  # takes SQLite's one write lock
+    try:
+        yield
+    finally:
+        tx.rollback()
+        other.close()
+
+
+def test_simultaneous_creates_differing_only_in_case_make_one_account(app, login_as):
+    """Two organizers create “Alice” and “alice” at once: both pass the app's check before either account
+    exists, the unique index decides, and the other gets the usual message with the form as typed."""
+    org = make_organizer(username="boss")
+    db.session.commit()
+    clients = {name: login_as(org) for name in ("Alice", "alice")}
+    for c in clients.values():
+        c.csrf_token()
+    answers = {}
+    barrier = threading.Barrier(2)
+
+    def create(name):
+        barrier.wait()
+        resp = clients[name].post("/admin/accounts/new", data={
+            "role": "expert", "username": name, "display_name": f"专家{name}", "title": "高级经济师",
+            "affiliation": f"单位{name}", "unit_id": "0", "conflict_unit_id": "0"})
+        answers[name] = (resp.status_code, resp.get_data(as_text=True))
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in clients]
+    with watch_statements(db.engine, r'^INSERT INTO "?user"? ') as inserts, _user_writes_held():
+        for t in threads:
+            t.start()
+        # Both requests have passed the check and wait at the database with their INSERT.
+        assert inserts.wait(2), answers
+        time.sleep(0.3)
+        assert all(t.is_alive() for t in threads), answers
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    (created,) = db.session.scalars(sa.select(User.username).where(User.username != "boss"))
+    refused = "alice" if created == "Alice" else "Alice"
+    status, page = answers[created]
+    assert status == 200 and PW_RE.search(page)
+    status, page = answers[refused]
+    assert status == 200
+    assert f"用户名已被使用（不区分大小写）：已有账号“{created}”，请换一个。" in page
+    assert f'value="专家{refused}"' in page and f'value="单位{refused}"' in page and f'value="{refused}"' in page
+    assert _actions().count("account_created") == 1
 
 
 def test_edit_account(app, login_as):

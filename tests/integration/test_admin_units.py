@@ -1,5 +1,7 @@
 import io
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from contest.accounts.models import Role, Unit, UnitKind, User
 from contest.accounts.rules import IMPORT_COLUMNS
 from contest.core.models import AuditLog
 from contest.extensions import db
-from tests.conftest import login
+from tests.conftest import login, watch_statements
 from tests.factories import make_organizer, make_unit
 
 
@@ -154,6 +156,40 @@ def test_import_revalidates_at_confirm(app, login_as):
     resp = c.post("/admin/units/import/confirm", follow_redirects=True)
     assert "单位“高陵区”已存在" in resp.get_data(as_text=True)
     assert {u for u in db.session.scalars(sa.select(Unit.name))} == {"高陵区"}
+
+
+def test_import_confirm_racing_an_account_created_in_another_letter_case_creates_nothing(app, login_as):
+    """An account “ALICE” is being created (not yet committed) when the import of “alice” is confirmed: the
+    import waits at the database, the unique index decides once “ALICE” commits, and the import is refused
+    with the row named, all or nothing (no 500)."""
+    org = make_organizer()
+    db.session.commit()
+    c = login_as(org)
+    _upload(c, _xlsx([["未央区", "区县", "", "", "", "", ""], ["莲湖区", "区县", "", "", "", "alice", ""]]))
+    assert "确认导入" in c.get("/admin/units/import/preview").get_data(as_text=True)
+    answer = {}
+
+    def confirm():
+        resp = c.post("/admin/units/import/confirm", follow_redirects=True)
+        answer.update(status=resp.status_code, page=resp.get_data(as_text=True))
+
+    other = db.engine.connect()
+    tx = other.begin()
+    other.execute(sa.insert(User.__table__).values(username="ALICE", password_hash="x", role="organizer"))
+    confirming = threading.Thread(target=confirm)
+    with watch_statements(db.engine, r'^INSERT INTO "?(unit|user)"? ') as inserts:
+        confirming.start()
+        assert inserts.wait(1), answer
+        time.sleep(0.5)  # the import's INSERTs reach the database and wait for the other transaction
+        assert confirming.is_alive(), answer.get("page", "")[:300]
+        tx.commit()
+        other.close()
+        confirming.join(60)
+    assert answer["status"] == 200
+    assert "导入未完成，没有任何单位或账号被创建：第3行：账号用户名“alice”已被使用。" in answer["page"]
+    assert _count(Unit) == 0
+    assert list(db.session.scalars(sa.select(User.username).where(User.role == Role.UNIT))) == []
+    assert len(_pending_files(app)) == 1  # the upload stays for a corrected file or a cancel
 
 
 def test_import_csv_gb18030_and_utf16(app, login_as):

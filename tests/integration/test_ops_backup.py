@@ -6,7 +6,6 @@ import io
 import json
 import os
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,6 @@ from contest.media import storage
 from contest.media.models import StoredFile
 from tests.factories import PASSWORD, make_case, make_contest, make_organizer, make_unit, make_user
 from tests.servers import HttpClient, cluster, redis_server  # noqa: F401  (fixtures)
-
-
-@pytest.fixture
-def fresh_database(app, tmp_path):
-    """The URL of a new, empty database of the same kind as the test database."""
-    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield str(url.set(database=str(tmp_path / "restored.db")))
-        return
-    name = f"contest_restore_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed_material(app, n_files: int = 4) -> list[StoredFile]:
