@@ -197,6 +197,23 @@ def watch_statements(engine, pattern: str):
         sa.event.remove(engine, "before_cursor_execute", watch)
 
 
+@contextmanager
+def writes_held(table: str):
+    """Another transaction keeps every write to ``table`` waiting (reads go on) until the block ends, so
+    that concurrent requests all pass their checks before any of them can write."""
+    other = db.engine.connect()
+    tx = other.begin()
+    if db.engine.dialect.name == "postgresql":
+        other.execute(sa.text(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE'))
+    else:
+        other.execute(sa.text(f'UPDATE "{table}" SET id = id WHERE 1 = 0'))  # takes SQLite's one write lock
+    try:
+        yield
+    finally:
+        tx.rollback()
+        other.close()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -172,7 +172,8 @@ def _unit_name_taken(name: str, exclude_id: Optional[int] = None) -> bool:
 
 def save_unit(unit: Optional[Unit], *, actor: User, now: datetime, name: str, kind, contact_name: str = "",
               contact_phone: str = "", address: str = "", email: str = "", ip: str = "") -> Unit:
-    """Create (``unit`` None) or update a unit. Raises AccountError when the name is empty or taken."""
+    """Create (``unit`` None) or update a unit. Raises AccountError when the name is empty or taken (also
+    when another request takes it at the same moment: the unique key on the name decides)."""
     from contest.accounts.rules import phone_problem
 
     name = name.strip()
@@ -180,17 +181,26 @@ def save_unit(unit: Optional[Unit], *, actor: User, now: datetime, name: str, ki
         raise AccountError("请填写单位名称。")
     if _unit_name_taken(name, unit.id if unit else None):
         raise AccountError(f"单位名称“{name}”已存在，请勿重复添加。")
-    problem = phone_problem(contact_phone.strip())
+    # A post without the optional fields (not from the page's form) leaves them None: saved as empty.
+    contact_name, contact_phone, address, email = (
+        (value or "").strip() for value in (contact_name, contact_phone, address, email))
+    problem = phone_problem(contact_phone)
     if problem:
         raise AccountError(problem)
     created = unit is None
-    if created:
-        unit = Unit(created_at=now)
-        db.session.add(unit)
-    unit.name, unit.kind = name, kind
-    unit.contact_name, unit.contact_phone = contact_name.strip(), contact_phone.strip()
-    unit.address, unit.email = address.strip(), email.strip()
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            if created:
+                unit = Unit(created_at=now)
+                db.session.add(unit)
+            unit.name, unit.kind = name, kind
+            unit.contact_name, unit.contact_phone = contact_name, contact_phone
+            unit.address, unit.email = address, email
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another request saved the same name after the check above: the unique key decided.
+        raise AccountError(f"单位名称“{name}”已存在，请勿重复添加。") from None
     audit.record("unit_created" if created else "unit_updated", actor=actor, target=unit,
                  summary=f"{unit.kind.label}：{unit.name}", ip=ip, now=now)
     return unit

@@ -1,7 +1,6 @@
 import re
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +8,7 @@ import sqlalchemy as sa
 from contest.accounts.models import Role, User
 from contest.core.models import AuditLog
 from contest.extensions import db
-from tests.conftest import login, watch_statements
+from tests.conftest import login, watch_statements, writes_held
 from tests.factories import PASSWORD, make_contest, make_expert, make_organizer, make_unit, make_user
 
 PW_RE = re.compile(r'id="one-time-password">([^<]+)<')
@@ -101,22 +100,6 @@ def test_database_refuses_a_username_differing_only_in_case(app):
     assert list(db.session.scalars(sa.select(User.username))) == ["Yanta"]
 
 
-@contextmanager
-def _user_writes_held():
-    """Another transaction keeps every write to the user table waiting (reads go on) until the block ends."""
-    other = db.engine.connect()
-    tx = other.begin()
-    if db.engine.dialect.name == "postgresql":
-        other.execute(sa.text('LOCK TABLE "user" IN EXCLUSIVE MODE'))
-    else:
-        other.execute(sa.text('UPDATE "user" SET id = id WHERE 1 = 0'))  # takes SQLite's one write lock
-    try:
-        yield
-    finally:
-        tx.rollback()
-        other.close()
-
-
 def test_simultaneous_creates_differing_only_in_case_make_one_account(app, login_as):
     """Two organizers create “Alice” and “alice” at once: both pass the app's check before either account
     exists, the unique index decides, and the other gets the usual message with the form as typed."""
@@ -136,7 +119,7 @@ def test_simultaneous_creates_differing_only_in_case_make_one_account(app, login
         answers[name] = (resp.status_code, resp.get_data(as_text=True))
 
     threads = [threading.Thread(target=create, args=(name,)) for name in clients]
-    with watch_statements(db.engine, r'^INSERT INTO "?user"? ') as inserts, _user_writes_held():
+    with watch_statements(db.engine, r'^INSERT INTO "?user"? ') as inserts, writes_held("user"):
         for t in threads:
             t.start()
         # Both requests have passed the check and wait at the database with their INSERT.

@@ -12,7 +12,7 @@ from contest.accounts.models import Role, Unit, UnitKind, User
 from contest.accounts.rules import IMPORT_COLUMNS
 from contest.core.models import AuditLog
 from contest.extensions import db
-from tests.conftest import login, watch_statements
+from tests.conftest import login, watch_statements, writes_held
 from tests.factories import make_organizer, make_unit
 
 
@@ -78,6 +78,45 @@ def test_duplicate_unit_name_refused(app, login_as):
     db.session.refresh(other)
     assert other.name == "碑林区"
     assert _count(Unit) == 2
+
+
+def test_simultaneous_creates_of_one_unit_name_make_one_unit(app, login_as):
+    """Two organizers add “高新区” at once: both pass the app's check before either unit exists, the unique
+    key decides, and the other gets the usual message (not a 500) with the form as typed."""
+    org = make_organizer()
+    db.session.commit()
+    clients = [login_as(org) for _ in range(2)]
+    for c in clients:
+        c.csrf_token()
+    answers = {}
+    barrier = threading.Barrier(2)
+
+    def create(k):
+        barrier.wait()
+        resp = clients[k].post("/admin/units/new", data={"name": "高新区", "kind": "dev_zone",
+                                                         "contact_name": f"联系人{k}"})
+        answers[k] = (resp.status_code, resp.get_data(as_text=True))
+
+    threads = [threading.Thread(target=create, args=(k,)) for k in range(2)]
+    with watch_statements(db.engine, r'^INSERT INTO "?unit"? ') as inserts, writes_held("unit"):
+        for t in threads:
+            t.start()
+        assert inserts.wait(2), answers  # both requests passed the check and wait with their INSERT
+        time.sleep(0.3)
+        assert all(t.is_alive() for t in threads), answers
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    (unit,) = db.session.scalars(sa.select(Unit))
+    assert unit.name == "高新区"
+    saved = 0 if unit.contact_name == "联系人0" else 1
+    assert answers[saved][0] == 302
+    status, page = answers[1 - saved]
+    assert status == 200
+    assert "单位名称“高新区”已存在，请勿重复添加。" in page
+    assert f'value="联系人{1 - saved}"' in page
+    actions = list(db.session.scalars(sa.select(AuditLog.action)))
+    assert actions.count("unit_created") == 1
 
 
 def test_unit_form_bad_kind_and_phone_messages(app, login_as):
