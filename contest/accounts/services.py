@@ -85,9 +85,14 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
     """Create an account. Raises AccountError for a taken username (compared ignoring case, as the
     unit import does and the database enforces, so also when another request takes it at the same
     moment), weak password or missing unit."""
+    from contest.accounts.rules import username_problem
+
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名。")
+    problem = username_problem(username)  # the admin form checks it too; the CLI reaches only this
+    if problem:
+        raise AccountError(problem)
     taken = _taken_username(username)
     if taken is not None:
         raise _username_taken_error(taken)

@@ -2,7 +2,7 @@ import json
 
 import sqlalchemy as sa
 
-from contest.accounts.models import Role
+from contest.accounts.models import Role, User
 from contest.contests.models import Phase
 from contest.contests.services import is_phase_open, set_override
 from contest.core.models import AuditLog
@@ -192,3 +192,19 @@ def test_change_password_without_a_letter_refused(app, login_as):
         assert "密码需同时包含英文字母和数字。" in resp.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
+
+
+def test_create_organizer_command_checks_the_username_like_the_admin_form(app):
+    """`flask contest create-organizer` goes through the same rules as the admin form: a username the form
+    refuses (non-ASCII: SQLite's lower() would not fold it like PostgreSQL's) is refused with its message."""
+    runner = app.test_cli_runner()
+    bad = runner.invoke(args=["contest", "create-organizer", "--username", "管理员", "--name", "测试",
+                              "--password", "Xian2024pass"])
+    assert bad.exit_code != 0
+    assert "用户名需为 3–64 位字母、数字或 _ . -，并以字母或数字开头。" in bad.output
+    good = runner.invoke(args=["contest", "create-organizer", "--username", "xa-admin", "--name", "测试",
+                               "--password", "Xian2024pass"])
+    assert good.exit_code == 0, good.output
+    assert "已创建组织方账号：xa-admin" in good.output
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(User.username).where(User.role == Role.ORGANIZER)).all() == ["xa-admin"]
