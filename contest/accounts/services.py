@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from contest.accounts.models import Role, Unit, User
 from contest.core import audit
-from contest.core.db import is_unique_violation
+from contest.core.db import refused_on_unique_violation
 from contest.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
@@ -101,19 +101,14 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
         raise AccountError(problem)
     if role == Role.UNIT and unit is None:
         raise AccountError("申报单位账号必须选择所属单位。")
-    try:
-        with db.session.begin_nested():
-            user = User(username=username, role=role, display_name=display_name, unit=unit, phone=phone,
-                        title=title, affiliation=affiliation, conflict_unit=conflict_unit, active=True,
-                        created_at=now)
-            user.set_password(password)
-            db.session.add(user)
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        # Another request created the same name (in any letter case) after the check above: the
-        # database's unique index decided. Its account is committed now, so it can be named.
-        raise _username_taken_error(_taken_username(username)) from None
+    # Another request may create the same name (in any letter case) after the check above: the
+    # database's unique index decides, and the account that won is named.
+    with refused_on_unique_violation(db.session, lambda: _username_taken_error(_taken_username(username))):
+        user = User(username=username, role=role, display_name=display_name, unit=unit, phone=phone,
+                    title=title, affiliation=affiliation, conflict_unit=conflict_unit, active=True,
+                    created_at=now)
+        user.set_password(password)
+        db.session.add(user)
     audit.record("account_created", actor=actor, target=user, summary=f"{role.label}：{user.label}", ip=ip, now=now)
     return user
 
@@ -193,19 +188,14 @@ def save_unit(unit: Optional[Unit], *, actor: User, now: datetime, name: str, ki
     if problem:
         raise AccountError(problem)
     created = unit is None
-    try:
-        with db.session.begin_nested():
-            if created:
-                unit = Unit(created_at=now)
-                db.session.add(unit)
-            unit.name, unit.kind = name, kind
-            unit.contact_name, unit.contact_phone = contact_name, contact_phone
-            unit.address, unit.email = address, email
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        # Another request saved the same name after the check above: the unique key decided.
-        raise AccountError(f"单位名称“{name}”已存在，请勿重复添加。") from None
+    # Another request may save the same name after the check above: the unique key decides.
+    with refused_on_unique_violation(db.session, lambda: AccountError(f"单位名称“{name}”已存在，请勿重复添加。")):
+        if created:
+            unit = Unit(created_at=now)
+            db.session.add(unit)
+        unit.name, unit.kind = name, kind
+        unit.contact_name, unit.contact_phone = contact_name, contact_phone
+        unit.address, unit.email = address, email
     audit.record("unit_created" if created else "unit_updated", actor=actor, target=unit,
                  summary=f"{unit.kind.label}：{unit.name}", ip=ip, now=now)
     return unit
@@ -259,6 +249,12 @@ def _add_import_rows(rows, now: datetime) -> list[tuple[Unit, Optional[User], st
     return created
 
 
+def _import_refusal(table: list[list]) -> AccountError:
+    check = check_unit_import(table)
+    return AccountError("\n".join(check.errors) if check.errors else
+                        "导入期间有单位名称或账号用户名刚刚被占用，请重新上传文件预览。")
+
+
 def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "") -> list[tuple[Unit, Optional[User], str]]:
     """Create every unit (and its account) of the table, or nothing.
 
@@ -270,17 +266,10 @@ def import_units(table: list[list], *, actor: User, now: datetime, ip: str = "")
     check = check_unit_import(table)
     if not check.ok:
         raise AccountError("\n".join(check.errors))
-    try:
-        with db.session.begin_nested():
-            created = _add_import_rows(check.rows, now)
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        # A unit name or username of the file was taken by another request after the check above (the
-        # unique keys decided); that request has committed, so checking again names the rows.
-        check = check_unit_import(table)
-        raise AccountError("\n".join(check.errors) if check.errors else
-                           "导入期间有单位名称或账号用户名刚刚被占用，请重新上传文件预览。") from None
+    # A unit name or username of the file may be taken by another request after the check above (the
+    # unique keys decide); that request has committed, so checking again names the rows.
+    with refused_on_unique_violation(db.session, lambda: _import_refusal(table)):
+        created = _add_import_rows(check.rows, now)
     accounts = sum(1 for _, u, _ in created if u)
     audit.record("units_imported", actor=actor, ip=ip, now=now,
                  summary=f"导入 {len(created)} 个单位、{accounts} 个账号",

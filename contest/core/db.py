@@ -1,6 +1,9 @@
 """Database helpers shared by every feature."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -34,3 +37,17 @@ def is_unique_violation(exc: Exception) -> bool:
     if code == "23505":
         return True
     return "UNIQUE constraint failed" in str(orig)
+
+
+@contextmanager
+def refused_on_unique_violation(session, refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Run the block's writes in a SAVEPOINT of ``session``. When a unique key refuses them — another
+    request took the value after the caller checked it — the savepoint is rolled back (the session stays
+    usable) and ``refusal()`` is raised instead; it may query, the other request's row is committed."""
+    try:
+        with session.begin_nested():
+            yield
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise refusal() from None
