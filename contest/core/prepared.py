@@ -2,13 +2,14 @@
 the database: a textual statement is compiled once per dialect with SQLAlchemy (its paramstyle, its
 type processors for dates, datetimes and booleans), then run straight on a DB-API cursor.
 
-Use it only where a benchmark shows the need (today: the public vote, see bench/README.md); the
-rest of the code goes through the ORM session. Statements run this way do not pass through the
-session or SQLAlchemy's events, and raise the driver's own exceptions (``integrity_error`` gives the
-class callers usually catch).
+Use it only where a benchmark shows the need (today: the public vote, and the public list with the
+contest choice every page makes, see bench/README.md §1 and §2); the rest of the code goes through
+the ORM session. Statements run this way do not pass through the session or SQLAlchemy's events,
+and raise the driver's own exceptions (``integrity_error`` gives the class callers usually catch).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -60,10 +61,47 @@ class Prepared:
                 out[k] = f(out[k])
         return out
 
+    def all(self, dialect: Dialect, cursor, params: dict[str, Any]) -> list[tuple]:
+        """Every row as a tuple, in the statement's column order (typed columns converted)."""
+        rows = self.execute(dialect, cursor, params).fetchall()
+        _, _, _, results = self._plan(dialect)
+        if not results:
+            return rows
+        converters = [(i, results[d[0]]) for i, d in enumerate(cursor.description) if d[0] in results]
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, f in converters:
+                row[i] = f(row[i])
+            out.append(tuple(row))
+        return out
+
+    def all_in(self, session, params: dict[str, Any]) -> list[tuple]:
+        """``all`` on ``session``'s own connection, inside its transaction. Unlike an ORM query it does
+        not autoflush: changes still pending in the session are not seen until flushed."""
+        with _session_cursor(session) as (dialect, cursor):
+            return self.all(dialect, cursor, params)
+
+    def first_in(self, session, params: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """``first`` on ``session``'s own connection, inside its transaction (no autoflush either)."""
+        with _session_cursor(session) as (dialect, cursor):
+            return self.first(dialect, cursor, params)
+
     def scalar(self, dialect: Dialect, cursor, params: dict[str, Any]) -> Any:
         """The first column of the first row, or None when there is no row."""
         row = self.execute(dialect, cursor, params).fetchone()
         return None if row is None else row[0]
+
+
+@contextmanager
+def _session_cursor(session):
+    """(dialect, a DB-API cursor on the session's connection), the cursor closed afterwards."""
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        yield connection.dialect, cursor
+    finally:
+        cursor.close()
 
 
 def integrity_error(dialect: Dialect) -> type:

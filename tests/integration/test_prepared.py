@@ -40,3 +40,27 @@ def test_prepared_round_trip_matches_the_orm(app):
         conn.close()
     db.session.expire_all()
     assert db.session.get(PhaseWindow, window.id).ends_at == new_end
+
+
+WINDOWS = Prepared("SELECT w.phase AS phase, w.starts_at AS starts_at, c.show_counts AS show_counts "
+                   "FROM phase_window w JOIN contest c ON c.id = w.contest_id "
+                   "WHERE w.contest_id = :contest_id ORDER BY w.starts_at, w.id",
+                   columns={"starts_at": sa.DateTime(), "show_counts": sa.Boolean()})
+
+
+def test_all_rows_in_the_sessions_transaction(app):
+    contest = make_contest(schedule=open_schedule(Phase.VOTING), title="全部行", show_counts=True)
+    db.session.commit()
+    expected = [(w.phase.value, w.starts_at, True) for w in sorted(contest.windows, key=lambda w: (w.starts_at, w.id))]
+    assert len(expected) == len(Phase)
+    assert WINDOWS.all_in(db.session, {"contest_id": contest.id}) == expected
+    assert WINDOWS.all_in(db.session, {"contest_id": contest.id + 1}) == []
+    # The session's own connection: a flushed, uncommitted change is seen, a rolled-back one is gone.
+    window = contest.window(Phase.VOTING)
+    earlier = window.starts_at - timedelta(hours=1, microseconds=5)
+    window.starts_at = earlier
+    db.session.flush()
+    assert WINDOW.first_in(db.session, {"contest_id": contest.id, "phase": "voting", "at": earlier})["starts_at"] == earlier
+    assert (Phase.VOTING.value, earlier, True) in WINDOWS.all_in(db.session, {"contest_id": contest.id})
+    db.session.rollback()
+    assert WINDOWS.all_in(db.session, {"contest_id": contest.id}) == expected
