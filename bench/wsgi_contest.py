@@ -2,7 +2,9 @@
 ``BENCH_APP_CONFIG`` (database, upload folder, secret key, limits), so that gunicorn runs exactly
 the production app on the bench's own database.
 
-Every response carries ``X-Bench-Queries``: the number of SQL statements the request ran.
+Every response carries ``X-Bench-Queries``: the number of SQL statements the request ran (those
+through SQLAlchemy, counted by its cursor event, and the prepared ones of ``contest.core.prepared``,
+which bypass SQLAlchemy's events and are counted by wrapping ``Prepared.execute``).
 
 With ``BENCH_MEMORY_PAGE=/some/path`` the app also serves ``/bench/memory``: the page at that path
 rendered from memory — the view's template and context are captured once per worker, then each
@@ -16,6 +18,7 @@ from flask import g, has_request_context, render_template, template_rendered
 from sqlalchemy.engine import Engine
 
 from contest import create_app
+from contest.core.prepared import Prepared
 
 _config = json.loads(os.environ["BENCH_APP_CONFIG"])
 app = create_app(_config, instance_path=_config["INSTANCE_PATH"])
@@ -25,6 +28,17 @@ app = create_app(_config, instance_path=_config["INSTANCE_PATH"])
 def _count_query(*_args, **_kw):
     if has_request_context():
         g.bench_queries = g.get("bench_queries", 0) + 1
+
+
+_prepared_execute = Prepared.execute
+
+
+def _counted_execute(self, *args, **kwargs):
+    _count_query()
+    return _prepared_execute(self, *args, **kwargs)
+
+
+Prepared.execute = _counted_execute
 
 
 @app.after_request

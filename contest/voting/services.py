@@ -6,20 +6,20 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import sqlalchemy as sa
 
-from contest.accounts.models import Unit, User
+from contest.accounts.models import User
 from contest.contests.models import Contest, Phase
 from contest.contests import phases
-from contest.contests.services import ContestError, phase_closed_reason, require_phase_open
+from contest.contests.services import phase_closed_reason
 from contest.core import audit
 from contest.core.db import is_unique_violation
 from contest.core.prepared import Prepared, integrity_error
 from contest.core.timeutil import beijing_date, from_beijing
 from contest.extensions import db
-from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, Video, VideoCategory
+from contest.submissions.models import Entry, EntryKind, EntryState, ScreeningStatus, VideoCategory
 from contest.voting import policy as pol
 from contest.voting.models import CaptchaChallenge, PhoneCode
 
@@ -62,35 +62,51 @@ def _public_filter():
     return sa.and_(Entry.state == EntryState.SUBMITTED, Entry.screening_status == ScreeningStatus.PASSED)
 
 
+# The public list is the most viewed page: its one statement per section runs prepared on the
+# session's connection (see bench/README.md §2). Empty ``category``/``like`` mean "no filter"; the
+# search ignores case on both databases (lower() on both sides, like the ORM's ilike on SQLite).
+_PUBLIC_LIST = """
+SELECT e.id AS id, e.title AS title, e.vote_count AS vote_count, u.name AS unit_name,
+       v.category AS category, v.poster_file_id AS poster_file_id
+FROM entry e JOIN unit u ON u.id = e.unit_id LEFT JOIN video v ON v.id = e.id
+WHERE e.contest_id = :contest_id AND e.kind = :kind AND e.state = :submitted AND e.screening_status = :passed
+  AND (CAST(:category AS VARCHAR(40)) = '' OR v.category = CAST(:category AS VARCHAR(40)))
+  AND (CAST(:like AS VARCHAR(200)) = ''
+       OR lower(e.title) LIKE lower(CAST(:like AS VARCHAR(200)))
+       OR lower(u.name) LIKE lower(CAST(:like AS VARCHAR(200))))
+ORDER BY {order}
+"""
+_PUBLIC_LIST_BY_COUNT = Prepared(_PUBLIC_LIST.format(order="e.vote_count DESC, e.id"))
+_PUBLIC_LIST_BY_TITLE = Prepared(_PUBLIC_LIST.format(order="e.title, e.id"))
+
+
+class PublicRow(NamedTuple):
+    """One entry of the public list."""
+    id: int
+    kind: EntryKind
+    title: str
+    vote_count: int
+    unit_name: str
+    category: Optional[VideoCategory]
+    poster_file_id: Optional[int]
+
+
 def public_entries(contest: Contest, kind: EntryKind, *, q: str = "",
-                   category: Optional[VideoCategory] = None) -> list[sa.Row]:
+                   category: Optional[VideoCategory] = None) -> list[PublicRow]:
     """Entries of ``kind`` that passed 初筛, matching the title/unit search and video category,
     most votes first when counts are public, else by title (ties: id).
 
-    Plain rows (id, kind, title, vote_count, unit_name, category, poster_file_id), one SELECT joined
-    to the unit (and the video table for videos): the list page needs no ORM objects. Counts are
+    Plain rows from one prepared SELECT joined to the unit and the video table: the list page needs
+    no ORM objects. Counts are
     ``entry.vote_count``; the vote table is never counted here."""
-    e, u, v = Entry.__table__, Unit.__table__, Video.__table__
-    if kind == EntryKind.VIDEO:
-        source = e.join(u, u.c.id == e.c.unit_id).join(v, v.c.id == e.c.id)
-        extra = [v.c.category.label("category"), v.c.poster_file_id.label("poster_file_id")]
-    else:
-        source = e.join(u, u.c.id == e.c.unit_id)
-        extra = [sa.null().label("category"), sa.null().label("poster_file_id")]
-    query = sa.select(e.c.id, e.c.kind, e.c.title, e.c.vote_count, u.c.name.label("unit_name"), *extra) \
-        .select_from(source).where(e.c.contest_id == contest.id, e.c.kind == kind,
-                                   e.c.state == EntryState.SUBMITTED, e.c.screening_status == ScreeningStatus.PASSED)
-    if kind == EntryKind.VIDEO and category is not None:
-        query = query.where(v.c.category == category)
     q = (q or "").strip()
-    if q:
-        like = f"%{q}%"
-        query = query.where(sa.or_(e.c.title.ilike(like), u.c.name.ilike(like)))
-    if contest.show_counts:
-        query = query.order_by(e.c.vote_count.desc(), e.c.id)
-    else:
-        query = query.order_by(e.c.title, e.c.id)
-    return list(db.session.execute(query))
+    statement = _PUBLIC_LIST_BY_COUNT if contest.show_counts else _PUBLIC_LIST_BY_TITLE
+    rows = statement.all_in(db.session, {
+        "contest_id": contest.id, "kind": kind.value, "submitted": EntryState.SUBMITTED.value,
+        "passed": ScreeningStatus.PASSED.value, "category": category.value if category else "",
+        "like": f"%{q}%" if q else ""})
+    return [PublicRow(entry_id, kind, title, votes, unit_name, VideoCategory(cat) if cat else None, poster)
+            for entry_id, title, votes, unit_name, cat, poster in rows]
 
 
 def get_public_entry(contest: Contest, entry_id: int) -> Optional[Entry]:
@@ -125,13 +141,20 @@ def rank_of(entry: Entry) -> int:
     return int(ahead or 0) + 1
 
 
+# The voting window alone (the public pages ask on every view; loading all the contest's windows
+# through the ORM cost ~0.8 ms of a list page, see bench/README.md §2).
+_VOTING_WINDOW = Prepared(
+    "SELECT starts_at, ends_at, override FROM phase_window WHERE contest_id = :contest_id AND phase = :phase",
+    columns={"starts_at": sa.DateTime(), "ends_at": sa.DateTime()})
+
+
 def voting_open(contest: Contest, now: datetime) -> Optional[str]:
-    """None when votes are accepted at ``now``, else the Chinese reason."""
-    try:
-        require_phase_open(contest, Phase.VOTING, now)
-    except ContestError as exc:
-        return str(exc)
-    return None
+    """None when votes are accepted at ``now``, else the Chinese reason (the rule of
+    ``contests.services.require_phase_open`` for the voting phase, read from the database)."""
+    row = _VOTING_WINDOW.first_in(db.session, {"contest_id": contest.id, "phase": Phase.VOTING.value})
+    window = None if row is None else phases.Window(Phase.VOTING.value, row["starts_at"], row["ends_at"],
+                                                    row["override"])
+    return phase_closed_reason(Phase.VOTING, window, now) or None
 
 
 @dataclass(frozen=True)
