@@ -77,13 +77,13 @@ class Prepared:
         return out
 
     def all_in(self, session, params: dict[str, Any]) -> list[tuple]:
-        """``all`` on ``session``'s own connection, inside its transaction. Unlike an ORM query it does
-        not autoflush: changes still pending in the session are not seen until flushed."""
+        """``all`` on ``session``'s own connection, inside its transaction; like an ORM query it first
+        flushes changes pending in the session (unless autoflush is off)."""
         with _session_cursor(session) as (dialect, cursor):
             return self.all(dialect, cursor, params)
 
     def first_in(self, session, params: dict[str, Any]) -> Optional[dict[str, Any]]:
-        """``first`` on ``session``'s own connection, inside its transaction (no autoflush either)."""
+        """``first`` on ``session``'s own connection, inside its transaction, after the autoflush."""
         with _session_cursor(session) as (dialect, cursor):
             return self.first(dialect, cursor, params)
 
@@ -95,7 +95,10 @@ class Prepared:
 
 @contextmanager
 def _session_cursor(session):
-    """(dialect, a DB-API cursor on the session's connection), the cursor closed afterwards."""
+    """(dialect, a DB-API cursor on the session's connection), the cursor closed afterwards. Pending
+    changes are flushed first, as the ORM does before a query, so the statement sees them."""
+    if session.autoflush:
+        session.flush()
     connection = session.connection()
     cursor = connection.connection.cursor()
     try:

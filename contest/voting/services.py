@@ -64,7 +64,8 @@ def _public_filter():
 
 # The public list is the most viewed page: its one statement per section runs prepared on the
 # session's connection (see bench/README.md §2). Empty ``category``/``like`` mean "no filter"; the
-# search ignores case on both databases (lower() on both sides, like the ORM's ilike on SQLite).
+# search finds the words as typed (%, _ and \ are escaped, not wildcards) and ignores case on both
+# databases (lower() on both sides, like the ORM's ilike on SQLite).
 _PUBLIC_LIST = """
 SELECT e.id AS id, e.title AS title, e.vote_count AS vote_count, u.name AS unit_name,
        v.category AS category, v.poster_file_id AS poster_file_id
@@ -72,12 +73,17 @@ FROM entry e JOIN unit u ON u.id = e.unit_id LEFT JOIN video v ON v.id = e.id
 WHERE e.contest_id = :contest_id AND e.kind = :kind AND e.state = :submitted AND e.screening_status = :passed
   AND (CAST(:category AS VARCHAR(40)) = '' OR v.category = CAST(:category AS VARCHAR(40)))
   AND (CAST(:like AS VARCHAR(200)) = ''
-       OR lower(e.title) LIKE lower(CAST(:like AS VARCHAR(200)))
-       OR lower(u.name) LIKE lower(CAST(:like AS VARCHAR(200))))
+       OR lower(e.title) LIKE lower(CAST(:like AS VARCHAR(200))) ESCAPE '\\'
+       OR lower(u.name) LIKE lower(CAST(:like AS VARCHAR(200))) ESCAPE '\\')
 ORDER BY {order}
 """
 _PUBLIC_LIST_BY_COUNT = Prepared(_PUBLIC_LIST.format(order="e.vote_count DESC, e.id"))
 _PUBLIC_LIST_BY_TITLE = Prepared(_PUBLIC_LIST.format(order="e.title, e.id"))
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ESCAPE '\\': its own %, _ and \\ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class PublicRow(NamedTuple):
@@ -103,8 +109,9 @@ def public_entries(contest: Contest, kind: EntryKind, *, q: str = "",
     statement = _PUBLIC_LIST_BY_COUNT if contest.show_counts else _PUBLIC_LIST_BY_TITLE
     rows = statement.all_in(db.session, {
         "contest_id": contest.id, "kind": kind.value, "submitted": EntryState.SUBMITTED.value,
-        "passed": ScreeningStatus.PASSED.value, "category": category.value if category else "",
-        "like": f"%{q}%" if q else ""})
+        "passed": ScreeningStatus.PASSED.value,
+        "category": category.value if category is not None and kind == EntryKind.VIDEO else "",
+        "like": f"%{_like_escaped(q)}%" if q else ""})
     return [PublicRow(entry_id, kind, title, votes, unit_name, VideoCategory(cat) if cat else None, poster)
             for entry_id, title, votes, unit_name, cat, poster in rows]
 

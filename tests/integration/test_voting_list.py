@@ -9,7 +9,7 @@ from datetime import timedelta
 from contest.contests.models import Override, Phase
 from contest.core.timeutil import format_deadline, utcnow
 from contest.extensions import db
-from contest.submissions.models import VideoCategory
+from contest.submissions.models import EntryKind, VideoCategory
 from tests.factories import make_case, make_contest, make_unit, make_video, open_schedule
 from tests.integration.voting_support import passed_case, voting_contest
 
@@ -77,8 +77,33 @@ def test_search_ignores_ascii_case_in_titles_and_unit_names(app):
     assert [t for _, t in _cards(_list(app, contest.id, "?q=xa高新"), "cases")] == ["企业信用修复"]
     none = _list(app, contest.id, "?q=不存在的词")
     assert _cards(none, "cases") == [] and "没有找到与“不存在的词”相关的案例。" in none
-    for odd in ("%", "_", "'", "%25%27%3B--", "\\"):
+    for odd in ("'", "%27%3B--", "\\", "%5C"):
         assert app.test_client().get(f"/vote/{contest.id}?q={odd}").status_code == 200, odd
+        assert _cards(_list(app, contest.id, f"?q={odd}"), "cases") == [], odd
+
+
+def test_search_finds_percent_and_underscore_as_typed(app):
+    contest = voting_contest()
+    for title in ("信用承诺100%兑现", "信用承诺100兑现", "a_b 诚信", "axb 诚信", "路径\\说明"):
+        passed_case(contest, title=title)
+    db.session.commit()
+    assert [t for _, t in _cards(_list(app, contest.id, "?q=100%25"), "cases")] == ["信用承诺100%兑现"]
+    assert [t for _, t in _cards(_list(app, contest.id, "?q=%25"), "cases")] == ["信用承诺100%兑现"]
+    assert [t for _, t in _cards(_list(app, contest.id, "?q=a_b"), "cases")] == ["a_b 诚信"]
+    assert [t for _, t in _cards(_list(app, contest.id, "?q=%5C"), "cases")] == ["路径\\说明"]
+
+
+def test_category_filters_videos_only(app):
+    contest = voting_contest()
+    passed_case(contest, title="案例甲")
+    make_video(contest, passed=True, title="剧情片", category=VideoCategory.DRAMA)
+    make_video(contest, passed=True, title="纪实片", category=VideoCategory.DOCUMENTARY)
+    db.session.commit()
+    html = _list(app, contest.id, "?category=drama")
+    assert [t for _, t in _cards(html, "cases")] == ["案例甲"]
+    assert [t for _, t in _cards(html, "videos")] == ["剧情片"]
+    from contest.voting import services
+    assert [r.title for r in services.public_entries(contest, EntryKind.CASE, category=VideoCategory.DRAMA)] == ["案例甲"]
 
 
 def test_search_and_category_together_and_ranks_only_on_the_full_list(app):
