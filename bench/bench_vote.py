@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import statistics
 import sys
 import threading
 from collections import Counter
@@ -26,7 +27,11 @@ import data
 
 CONNECTIONS = 32
 THREADS = 2
-DURATION = float(os.environ.get("BENCH_DURATION", "15"))
+DURATION = float(os.environ.get("BENCH_DURATION", "15"))  # per server, over all rounds
+# Baseline and platform are measured in alternating short rounds (baseline, platform, platform,
+# baseline, ...), both servers up: on a shared VM the machine's speed drifts within a minute, and one
+# long run of each would put the drift into the ratio (see bench/README.md §2).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WARMUP = 3
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 VOTERS = 256  # distinct browsers in the wrk run (each with its own voter cookie and session)
@@ -78,9 +83,10 @@ class Browser:
             return status, {"raw": body[:200].decode("utf-8", "replace")}
 
 
-def vote_script(voters: list[Browser], contest_id: int, first_entry: int, n_entries: int) -> str:
+def vote_script(voters: list[Browser], contest_id: int, first_entry: int, n_entries: int, start: int = 0) -> str:
     """wrk Lua: thread t of T walks its own voters (t, t+T, ...) and, for each voter, the entries in
-    turn, so that no voter votes for the same entry twice in a run (the policy's per-day limit)."""
+    turn from the ``start``-th one, so that no voter votes for the same entry twice in a run (the
+    policy's per-day limit); rounds start far enough apart not to meet."""
     rows = ",\n".join(f"  {{{harness.lua_string(b.cookie_header())}, {harness.lua_string(b.token)}}}"
                       for b in voters)
     return f"""
@@ -97,7 +103,7 @@ function init(args)
 end
 function request()
   local v = mine[(i % #mine) + 1]
-  local e = {first_entry} + (math.floor(i / #mine) % {n_entries})
+  local e = {first_entry} + (({start} + math.floor(i / #mine)) % {n_entries})
   i = i + 1
   return wrk.format('POST', '/vote/{contest_id}/entry/' .. e .. '/vote',
     {{['Cookie'] = v[1], ['X-CSRFToken'] = v[2], ['Accept'] = 'application/json',
@@ -173,66 +179,88 @@ def main() -> int:
                                 burst_votes_per_minute=1_000_000)
     contest_id, entry_ids = ids["contest_id"], ids["entry_ids"]
 
-    log(f"baseline: Flask + SQLite insert, gunicorn {WORKERS} workers, wrk {CONNECTIONS} connections")
-    with Server("baseline_app:app", env={"BASELINE_DB": str(work / "baseline.db")}, workers=WORKERS) as srv:
-        script = baseline_script(len(entry_ids))
-        run_wrk(srv.url("/vote"), connections=CONNECTIONS, threads=THREADS, duration=WARMUP, script=script)
-        srv.wait_idle()
-        base = run_wrk(srv.url("/vote"), connections=CONNECTIONS, threads=THREADS, duration=DURATION, script=script)
-    log(f"baseline: {base.rps:.0f} req/s, p50 {base.p50_ms:.1f} ms, p99 {base.p99_ms:.1f} ms, bad {base.sbad}")
-
+    log(f"baseline: Flask + SQLite insert; platform: vote endpoint; gunicorn {WORKERS} workers each, "
+        f"wrk {CONNECTIONS} connections, {ROUNDS} alternating rounds")
     env = {"BENCH_APP_CONFIG": json.dumps(data.app_config(work, **overrides))}
-    log(f"platform: vote endpoint, gunicorn {WORKERS} workers")
-    with Server("wsgi_contest:app", env=env, workers=WORKERS, ready_path=f"/vote/{contest_id}") as srv:
+    per_round = len(entry_ids) // ROUNDS  # entries each round's voters start from, apart
+    with Server("baseline_app:app", env={"BASELINE_DB": str(work / "baseline.db")}, workers=WORKERS) as base_srv, \
+            Server("wsgi_contest:app", env=env, workers=WORKERS, ready_path=f"/vote/{contest_id}") as srv:
         voters = []
         for k in range(VOTERS):
             b = Browser(srv.port)
             b.open_entry(contest_id, entry_ids[k % len(entry_ids)])
             voters.append(b)
-        script = vote_script(voters, contest_id, entry_ids[0], len(entry_ids))
-        # Warm-up on the voting list page (no votes), so that the measured run is the only one voting.
+        base_script = baseline_script(len(entry_ids))
+        run_wrk(base_srv.url("/vote"), connections=CONNECTIONS, threads=THREADS, duration=WARMUP, script=base_script)
+        # Warm-up on the voting list page (no votes), so that the measured rounds are the only ones voting.
         run_wrk(srv.url(f"/vote/{contest_id}"), connections=CONNECTIONS, threads=THREADS, duration=WARMUP)
-        # The list page is slow: up to 32 of its requests are still queued when wrk stops. Serve them
-        # before the measured run, or its first votes wait behind them (a p99 of ~150-300 ms).
-        log(f"platform: idle after the warm-up in {srv.wait_idle():.1f} s")
         rows0, counted0 = db_counts(app, contest_id)
-        res = run_wrk(srv.url("/"), connections=CONNECTIONS, threads=THREADS, duration=DURATION, script=script)
+        runs: dict[str, list] = {"baseline": [], "platform": []}
+        for r in range(ROUNDS):
+            order = ["baseline", "platform"] if r % 2 == 0 else ["platform", "baseline"]
+            for name in order:
+                # Requests of the previous run still queued (the list page is slow: up to 32 of them when
+                # wrk stops) would delay this run's first ones: wait until both servers are idle.
+                base_srv.wait_idle()
+                srv.wait_idle()
+                if name == "baseline":
+                    result = run_wrk(base_srv.url("/vote"), connections=CONNECTIONS, threads=THREADS,
+                                     duration=max(1.0, DURATION / ROUNDS), script=base_script)
+                else:
+                    script = vote_script(voters, contest_id, entry_ids[0], len(entry_ids), start=r * per_round)
+                    result = run_wrk(srv.url("/"), connections=CONNECTIONS, threads=THREADS,
+                                     duration=max(1.0, DURATION / ROUNDS), script=script)
+                    if result.requests > per_round * VOTERS:
+                        log(f"round {r}: {result.requests} votes passed the next round's entries (409s follow)")
+                runs[name].append(result)
+                log(f"round {r} {name}: {result.s2xx / result.seconds:.0f} 2xx/s, p50 {result.p50_ms:.1f} ms, "
+                    f"p99 {result.p99_ms:.1f} ms, other {result.sbad} {result.first_bad[:200]}")
         rows1, counted1 = harness.settle(lambda: db_counts(app, contest_id))
-        log(f"platform: {res.rps:.0f} req/s, p50 {res.p50_ms:.1f} ms, p99 {res.p99_ms:.1f} ms, "
-            f"2xx {res.s2xx}, other {res.sbad} {res.first_bad[:200]}")
         log("exact count: 16 voters × 40 entries, every vote sent twice at once by two threads")
         rows_before, counted_before = rows1, counted1
         exact = exact_count(srv.port, contest_id, entry_ids)
         rows2, counted2 = db_counts(app, contest_id)
 
-    in_flight = (rows1 - rows0) - res.s2xx  # accepted by the server after wrk stopped reading
+    base, res = summary(runs["baseline"]), summary(runs["platform"])
+    ratios = [(p.s2xx / p.seconds) / (b.s2xx / b.seconds) for p, b in zip(runs["platform"], runs["baseline"])]
+    in_flight = (rows1 - rows0) - res["s2xx"]  # accepted by the server after wrk stopped reading
     new_rows, new_counted = rows2 - rows_before, counted2 - counted_before
     exact_ok = exact["successes"] == new_rows == new_counted == exact["distinct_pairs"]
     rows = [
-        Row("votes/s (2xx)", res.s2xx / res.seconds, "/s", base.s2xx / base.seconds, ">= 0.6"),
-        Row("p50 latency", res.p50_ms, "ms", base.p50_ms),
-        Row("p99 latency", res.p99_ms, "ms", base.p99_ms, "<= 2.0"),
-        Row("refused or failed responses in the load run", res.sbad + res.socket_errors, "", None, "<= 0",
-            on_ratio=False),
+        Row("votes/s (2xx)", res["rate"], "/s", base["rate"], ">= 0.6"),
+        Row("p50 latency", res["p50"], "ms", base["p50"]),
+        Row("p99 latency", res["p99"], "ms", base["p99"], "<= 2.0"),
+        Row("refused or failed responses in the load run", res["bad"], "", None, "<= 0", on_ratio=False),
         Row("vote rows − sum(vote_count) after the load run", rows1 - counted1, "", None, "<= 0", on_ratio=False),
         Row("exact count: successes", exact["successes"], "", exact["distinct_pairs"], ">= 1.0"),
         Row("exact count: new vote rows", new_rows, "", exact["successes"], "<= 1.0"),
         Row("exact count: vote_count increase", new_counted, "", exact["successes"], "<= 1.0"),
     ]
     print_table("Vote endpoint (32 connections)", rows, notes=[
-        f"wrk {THREADS} threads, {CONNECTIONS} connections, {DURATION:.0f} s after {WARMUP} s warm-up; "
+        f"wrk {THREADS} threads, {CONNECTIONS} connections, {DURATION:.0f} s per server after {WARMUP} s warm-up, "
+        f"in {ROUNDS} alternating rounds (latencies: medians of the rounds'); votes/s ratio by round: "
+        f"{', '.join(f'{x:.2f}' for x in ratios)}; "
         f"gunicorn {WORKERS} sync workers; database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}",
         f"platform: every check on — CSRF token, signed voter cookie, per-voter/per-entry/per-IP daily "
         f"policy, per-IP rate limit on Flask-Limiter's storage (set high: {overrides['VOTE_RATE_LIMIT']}), captcha off; "
         f"{VOTERS} voters × 300 entries",
-        f"load run: {res.s2xx} votes answered 2xx, {rows1 - rows0} rows written "
-        f"({in_flight} still in flight when wrk stopped counting), sum(vote_count) = rows: "
+        f"load runs: {res['s2xx']} votes answered 2xx, {rows1 - rows0} rows written "
+        f"({in_flight} still in flight when wrk stopped counting, over all rounds), sum(vote_count) = rows: "
         f"{rows1 == counted1}",
         f"exact count: {exact['distinct_pairs']} distinct (voter, entry) pairs each sent twice at once; "
         f"statuses {exact['statuses']}; successes = rows = vote_count increase = pairs: {exact_ok}",
     ])
-    ok = exact_ok and rows1 == counted1 and 0 <= in_flight <= CONNECTIONS
+    ok = exact_ok and rows1 == counted1 and 0 <= in_flight <= CONNECTIONS * ROUNDS
     return 0 if ok else 1
+
+
+def summary(results: list) -> dict:
+    """2xx per second over all rounds, medians of the rounds' p50 and p99, and every bad answer."""
+    return {"rate": sum(r.s2xx for r in results) / sum(r.seconds for r in results),
+            "s2xx": sum(r.s2xx for r in results),
+            "p50": statistics.median(r.p50_ms for r in results),
+            "p99": statistics.median(r.p99_ms for r in results),
+            "bad": sum(r.sbad + r.socket_errors for r in results)}
 
 
 if __name__ == "__main__":
