@@ -103,8 +103,7 @@ def public_entries(contest: Contest, kind: EntryKind, *, q: str = "",
     most votes first when counts are public, else by title (ties: id).
 
     Plain rows from one prepared SELECT joined to the unit and the video table: the list page needs
-    no ORM objects. Counts are
-    ``entry.vote_count``; the vote table is never counted here."""
+    no ORM objects. Counts are ``entry.vote_count``; the vote table is never counted here."""
     q = (q or "").strip()
     statement = _PUBLIC_LIST_BY_COUNT if contest.show_counts else _PUBLIC_LIST_BY_TITLE
     rows = statement.all_in(db.session, {
