@@ -157,9 +157,15 @@ _VOTING_WINDOW = Prepared(
 def voting_open(contest: Contest, now: datetime) -> Optional[str]:
     """None when votes are accepted at ``now``, else the Chinese reason (the rule of
     ``contests.services.require_phase_open`` for the voting phase, read from the database)."""
-    row = _VOTING_WINDOW.first_in(db.session, {"contest_id": contest.id, "phase": Phase.VOTING.value})
-    window = None if row is None else phases.Window(Phase.VOTING.value, row["starts_at"], row["ends_at"],
-                                                    row["override"])
+    return _voting_closed_reason(
+        _VOTING_WINDOW.first_in(db.session, {"contest_id": contest.id, "phase": Phase.VOTING.value}), now)
+
+
+def _voting_closed_reason(row: Optional[dict], now: datetime) -> Optional[str]:
+    """The rule of ``phase_closed_reason`` for a voting window read as ``starts_at``/``ends_at``/
+    ``override`` columns (None or a None start: the contest has no voting window)."""
+    window = None if row is None or row["starts_at"] is None else phases.Window(
+        Phase.VOTING.value, row["starts_at"], row["ends_at"], row["override"])
     return phase_closed_reason(Phase.VOTING, window, now) or None
 
 
@@ -315,9 +321,7 @@ def _cast_once(dialect, conn, cursor, contest_id: int, entry_id: int, voter: Vot
     row = _VOTE_READ.first(dialect, cursor, read_params)
     if row is None or row["public_entry"] is None:
         raise VoteRefused("not_found", 404, NOT_FOUND_MESSAGE)
-    window = None if row["starts_at"] is None else phases.Window(
-        Phase.VOTING.value, row["starts_at"], row["ends_at"], row["override"])
-    closed = phase_closed_reason(Phase.VOTING, window, now)
+    closed = _voting_closed_reason(row, now)
     if closed:
         raise VoteRefused("closed", 409, f"现在不能投票：{closed}")
     p = pol.Policy(per_entry_per_day=row["per_entry"], per_voter_per_day=row["per_day"],
