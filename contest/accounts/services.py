@@ -66,16 +66,10 @@ def change_password(user: User, old: str, new: str, *, now: datetime, ip: str = 
     audit.record("password_changed", actor=user, target=user, ip=ip, now=now)
 
 
-def _taken_username(username: str) -> Optional[str]:
-    """The existing username equal to ``username`` ignoring case, else None."""
-    return db.session.scalar(sa.select(User.username).where(
-        sa.func.lower(User.username) == sa.func.lower(username)).limit(1))
-
-
-def _username_taken_error(taken: Optional[str]) -> AccountError:
+def _username_taken_error(taken: Optional[User]) -> AccountError:
     if taken is None:  # the other request's account is gone again (rolled back or deleted)
         return AccountError("用户名刚刚已被使用（不区分大小写），请换一个。")
-    return AccountError(f"用户名已被使用（不区分大小写）：已有账号“{taken}”，请换一个。")
+    return AccountError(f"用户名已被使用（不区分大小写）：已有账号“{taken.username}”，请换一个。")
 
 
 def create_user(*, username: str, password: str, role: Role, actor: Optional[User], now: datetime,
@@ -93,7 +87,7 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
     problem = username_problem(username)  # the admin form checks it too; the CLI reaches only this
     if problem:
         raise AccountError(problem)
-    taken = _taken_username(username)
+    taken = find_username(username)
     if taken is not None:
         raise _username_taken_error(taken)
     problem = password_problem(password)
@@ -103,7 +97,7 @@ def create_user(*, username: str, password: str, role: Role, actor: Optional[Use
         raise AccountError("申报单位账号必须选择所属单位。")
     # Another request may create the same name (in any letter case) after the check above: the
     # database's unique index decides, and the account that won is named.
-    with refused_on_unique_violation(db.session, lambda: _username_taken_error(_taken_username(username))):
+    with refused_on_unique_violation(db.session, lambda: _username_taken_error(find_username(username))):
         user = User(username=username, role=role, display_name=display_name, unit=unit, phone=phone,
                     title=title, affiliation=affiliation, conflict_unit=conflict_unit, active=True,
                     created_at=now)
