@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 import urllib.request
 
 import harness
-from harness import Row, Server, log, print_table, run_wrk
+from harness import Row, Server, log, print_table, run_wrk, summarize_rounds
 
 import data
 
@@ -65,7 +64,7 @@ def main() -> int:
                 srv.wait_idle()  # requests of the previous run still queued would delay this run's first ones
                 runs[name].append(run_wrk(srv.url(path), connections=CONNECTIONS, threads=THREADS,
                                           duration=max(1.0, DURATION / ROUNDS)))
-    mem, real = summary(runs["memory"]), summary(runs["page"])
+    mem, real = summarize_rounds(runs["memory"]), summarize_rounds(runs["page"])
     ratios = [r.p50_ms / m.p50_ms for r, m in zip(runs["page"], runs["memory"])]
     log(f"page: p50 {real['p50']:.1f} ms; memory: p50 {mem['p50']:.1f} ms; "
         f"ratio by round {', '.join(f'{x:.2f}' for x in ratios)}")
@@ -86,14 +85,6 @@ def main() -> int:
         f"gunicorn {WORKERS} sync workers; database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}",
     ])
     return 0 if status == 200 and status_m == 200 and real["bad"] == 0 else 1
-
-
-def summary(results: list) -> dict:
-    """Medians of the rounds' p50 and p99, requests per second over all rounds, and every bad answer."""
-    return {"p50": statistics.median(r.p50_ms for r in results),
-            "p99": statistics.median(r.p99_ms for r in results),
-            "rps": sum(r.requests for r in results) / sum(r.seconds for r in results),
-            "bad": sum(r.sbad + r.socket_errors for r in results)}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import socket
 import subprocess
 import sys
@@ -281,6 +282,18 @@ class WrkResult:
     @property
     def ok(self) -> int:
         return self.s2xx + self.s3xx
+
+
+def summarize_rounds(results: list[WrkResult]) -> dict:
+    """The figures of several short wrk runs of one server as one: medians of the rounds' p50 and p99,
+    requests and 2xx answers per second over all rounds, the 2xx count, and every bad answer."""
+    seconds = sum(r.seconds for r in results)
+    return {"p50": statistics.median(r.p50_ms for r in results),
+            "p99": statistics.median(r.p99_ms for r in results),
+            "rps": sum(r.requests for r in results) / seconds,
+            "rate_2xx": sum(r.s2xx for r in results) / seconds,
+            "s2xx": sum(r.s2xx for r in results),
+            "bad": sum(r.sbad + r.socket_errors for r in results)}
 
 
 def run_wrk(url: str, *, connections: int = 32, threads: int = 2, duration: float = 10,
