@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contest.config import PROJECT_ROOT, build_config
+from contest.core.text_input import CleanRequest
 from contest.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None, instance_path: str | Path | None = No
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = CleanRequest
     app.config.update(build_config(instance_path))
     if config:
         app.config.update(config)

@@ -537,6 +537,22 @@ def test_export_docx_round_trips_through_import(world, login_as):
         assert getattr(imported, name) == value, name
 
 
+def test_text_pasted_with_control_characters_is_stored_clean_and_exports(world, login_as):
+    # Word's line break (vertical tab) and stray control characters come along when text is copied out
+    # of a .doc; PostgreSQL refuses NUL and Word files refuse control characters.
+    c = login_as(world["user_a"])
+    resp = new_case(c, title="信用\x00承诺\x01代替证明", part_measures="第一条\x0b第二条\x0c第三条\x1b")
+    assert resp.status_code == 302, text(resp)
+    case = db.session.get(Case, case_id_from(resp))
+    assert case.title == "信用承诺代替证明"
+    assert case.part_measures == "第一条\n第二条\n第三条"
+    resp = c.get(f"/cases/{case.id}/form.docx")
+    assert resp.status_code == 200
+    parsed = parse_case_form(resp.data)
+    assert parsed.fields["title"] == "信用承诺代替证明"
+    assert parsed.fields["part_measures"] == "第一条\n第二条\n第三条"
+
+
 def test_case_docx_bytes_for_ranking_export(world):
     from contest.documents.case_form import case_docx_bytes
 

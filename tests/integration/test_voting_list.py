@@ -93,6 +93,15 @@ def test_search_finds_percent_and_underscore_as_typed(app):
     assert [t for _, t in _cards(_list(app, contest.id, "?q=%5C"), "cases")] == ["路径\\说明"]
 
 
+def test_search_with_control_characters_finds_the_words_around_them(app):
+    # PostgreSQL refuses NUL in a parameter; the query argument loses it (and other control characters).
+    contest = voting_contest()
+    passed_case(contest, title="信用承诺兑现")
+    passed_case(contest, title="诚信建设")
+    db.session.commit()
+    assert [t for _, t in _cards(_list(app, contest.id, "?q=%E6%89%BF%00%01%E8%AF%BA"), "cases")] == ["信用承诺兑现"]
+
+
 def test_category_filters_videos_only(app):
     contest = voting_contest()
     passed_case(contest, title="案例甲")
