@@ -11,7 +11,7 @@ from contest.accounts.services import AccountError, create_user, reset_password,
 from contest.admin.blueprint import bp
 from contest.admin.forms import NO_UNIT, choices, AccountEditForm, AccountFilterForm, AccountForm, ConfirmForm
 from contest.core.clock import now
-from contest.core.request_info import client_ip
+from contest.core.request_info import arg_page, client_ip
 from contest.extensions import db
 
 PER_PAGE = 50
@@ -55,14 +55,14 @@ def accounts():
     query = sa.select(User).order_by(User.role, User.username)
     if form.role.data in {r.value for r in Role}:
         query = query.where(User.role == Role(form.role.data))
-    if form.unit.data and form.unit.data != NO_UNIT:
+    if form.unit.data and form.unit.data != NO_UNIT and not form.unit.errors:  # only a unit of the list
         query = query.where(User.unit_id == form.unit.data)
     if form.active.data in {"0", "1"}:
         query = query.where(User.active == (form.active.data == "1"))
     if form.q.data:
         like = f"%{form.q.data}%"
         query = query.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg_page(), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/accounts.html", form=form, page=page, args=args, action_form=ConfirmForm())
 

@@ -10,6 +10,7 @@ from contest.admin.blueprint import bp
 from contest.admin.forms import AuditFilterForm, choices
 from contest.core.audit import ACTION_LABELS
 from contest.core.models import AuditLog
+from contest.core.request_info import arg_page
 from contest.core.timeutil import from_beijing
 from contest.extensions import db
 
@@ -34,6 +35,6 @@ def audit():
     if form.date_to.data and not form.date_to.errors:
         end = datetime.combine(form.date_to.data + timedelta(days=1), time(0))
         query = query.where(AuditLog.at < from_beijing(end))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg_page(), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", form=form, page=page, args=args, labels=ACTION_LABELS)

@@ -8,6 +8,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.http import parse_options_header
 
+from contest.core.request_info import IdConverter
 from contest.core.timeutil import format_beijing, format_deadline, format_remaining
 from contest.extensions import db, login_manager
 
@@ -52,6 +53,7 @@ def require_full_body(wsgi_app):
 def register_web(app: Flask) -> None:
     from contest.accounts.models import User
 
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     app.wsgi_app = require_full_body(app.wsgi_app)
 
     @login_manager.user_loader

@@ -14,6 +14,7 @@ from contest.contests.models import Contest
 from contest.core.clock import now as clock_now
 from contest.core.downloads import DOCX_MIME, XLSX_MIME, attachment
 from contest.core.nav import register_nav
+from contest.core.request_info import arg_id
 from contest.core.timeutil import format_beijing, to_beijing
 from contest.extensions import db
 from contest.ranking import exports, scoring, services
@@ -209,9 +210,9 @@ def export_xlsx(contest_id: int, kind: str):
     """Excel of the ranking: the frozen snapshot when frozen (or ``?snapshot=``), else the live ranking."""
     contest = _contest_or_404(contest_id)
     kind_ = _kind_or_404(kind)
-    snapshot_id = request.args.get("snapshot", "")
-    if snapshot_id:
-        snap = db.session.get(ResultSnapshot, int(snapshot_id)) if snapshot_id.isdigit() else None
+    if request.args.get("snapshot"):
+        snapshot_id = arg_id("snapshot")
+        snap = db.session.get(ResultSnapshot, snapshot_id) if snapshot_id else None
         if snap is None or snap.contest_id != contest.id or snap.kind != kind_:
             abort(404)
     else:

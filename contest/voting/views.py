@@ -19,7 +19,7 @@ from contest.core import ratelimit
 from contest.core.nav import register_nav
 from contest.core.web import wants_json
 from contest.extensions import db, limiter
-from contest.core.request_info import client_ip
+from contest.core.request_info import arg_id, client_ip
 from contest.submissions.models import Entry, EntryKind, VideoCategory
 from contest.voting import captcha, policy, services, sms, voter as voter_mod
 from contest.voting import monitor as fraud
@@ -299,7 +299,7 @@ def monitor():
 
 
 def _monitor_args(contest):
-    entry_id = request.args.get("entry_id", type=int)
+    entry_id = arg_id("entry_id")
     entry = db.session.get(Entry, entry_id) if entry_id else None
     if entry is not None and entry.contest_id != contest.id:
         entry = None
@@ -332,14 +332,14 @@ def _render_monitor(contest, form, code=200):
 
 
 def _burst_key():
+    entry_id = arg_id("b_entry")
     try:
-        entry_id = int(request.args.get("b_entry", ""))
         kind = request.args.get("b_kind", "")
         source = request.args.get("b_source", "")[:64]
         minute = datetime.strptime(request.args.get("b_minute", ""), "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
-    if kind not in fraud.SOURCE_COLUMNS or not source:
+    if entry_id is None or kind not in fraud.SOURCE_COLUMNS or not source:
         return None
     return entry_id, kind, source, minute
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from contest.accounts.models import Role
 from contest.accounts.permissions import declared_access
@@ -60,7 +61,7 @@ def routes(app):
             conv = rule._converters[name]
             if name in OWNED_ARGS or name in ("contest_id", "user_id", "expert_id"):
                 values[name] = app._world.ids[name]
-            elif type(conv).__name__ == "IntegerConverter":
+            elif isinstance(conv, IntegerConverter):
                 values[name] = MISSING_ID
             else:
                 values[name] = "x.pdf"
