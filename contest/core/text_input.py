@@ -32,6 +32,8 @@ class CleanRequest(Request):
     Uploaded files are untouched (their client names are reduced to a label by ``media.storage``)."""
 
     def _load_form_data(self) -> None:
+        if "form" in self.__dict__:  # parsed and cleaned already (``files`` and ``stream`` call this too)
+            return
         super()._load_form_data()
         self.__dict__["form"] = _cleaned(self.__dict__["form"])
 
